@@ -1,0 +1,55 @@
+"""The one settings class (TISHENG_ prefix); everything defaults to files under the data directory."""
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Tisheng's configuration, read from TISHENG_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="TISHENG_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".tisheng"), description="Root of every embedded default.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under data_dir if unset.")
+    evidence_dir: Path | None = Field(default=None, description="Local evidence store; data_dir/evidence if unset.")
+    prefect_home: Path | None = Field(default=None, description="PREFECT_HOME; data_dir/prefect if unset.")
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    prefect_port: int = Field(default=4200, ge=1, le=65535)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("TISHENG_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        if value is not None and value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in force."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'tisheng.db'}"
+
+    @property
+    def evidence_path(self) -> Path:
+        """Directory of the local evidence store."""
+        return (self.evidence_dir or self.data_dir / "evidence").expanduser().resolve()
+
+    @property
+    def prefect_home_path(self) -> Path:
+        """Directory Prefect keeps its profile and embedded database in."""
+        return (self.prefect_home or self.data_dir / "prefect").expanduser().resolve()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings read once per process (tests clear the cache when they change the environment)."""
+    return Settings()

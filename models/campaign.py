@@ -1,0 +1,75 @@
+"""Campaigns, their micro-ability catalog, school and teacher enrolments, and submissions."""
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.clock import utcnow
+from models.enums import Grade, SchoolState, SubmissionStatus
+
+
+class Campaign(SQLModel, table=True):
+    """One campaign year in one region, run under one policy."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=64)
+    year: int
+    region_unit_id: int = Field(foreign_key="unit.id")
+    policy_name: str = Field(max_length=64)
+    policy: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MicroAbility(SQLModel, table=True):
+    """One entry of a campaign's micro-ability catalog."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    code: str = Field(max_length=16)
+    name: str = Field(max_length=100)
+    environment: str = Field(max_length=4)
+    dimension: str = Field(max_length=16)
+    evidence_items: list[str] = Field(default_factory=list, sa_type=JSON)
+    confirmed: bool = False
+
+
+class SchoolEnrolment(SQLModel, table=True):
+    """A school taking part in a campaign; carries the lifecycle state and a version for races."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "school_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    school_id: int = Field(foreign_key="unit.id", index=True)
+    state: SchoolState = Field(default=SchoolState.PLAN_DRAFTING, sa_type=String(32), index=True)
+    version: int = 1
+    plan: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TeacherEnrolment(SQLModel, table=True):
+    """A teacher taking part in a campaign at a school: hours, result and credited hours."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "teacher_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    school_enrolment_id: int = Field(foreign_key="schoolenrolment.id", index=True)
+    teacher_id: int = Field(foreign_key="person.id")
+    online_hours: float = 0
+    practice_hours: float = 0
+    result: Grade | None = Field(default=None, sa_type=String(16))
+    credited_hours: float = 0
+
+
+class Submission(SQLModel, table=True):
+    """A teacher's evidence for one micro-ability, and the grade it got."""
+
+    __table_args__ = (UniqueConstraint("teacher_enrolment_id", "micro_ability_id", "attempt"),)
+    id: int | None = Field(default=None, primary_key=True)
+    teacher_enrolment_id: int = Field(foreign_key="teacherenrolment.id", index=True)
+    micro_ability_id: int = Field(foreign_key="microability.id")
+    attempt: int = 1
+    status: SubmissionStatus = Field(default=SubmissionStatus.SUBMITTED, sa_type=String(16))
+    grade: Grade | None = Field(default=None, sa_type=String(16))
+    submitted_at: datetime = Field(default_factory=utcnow)

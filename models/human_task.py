@@ -1,0 +1,29 @@
+"""Human tasks: a reviewer's pending decision, kept as a row (never a paused flow run)."""
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlmodel import Field, SQLModel
+
+from models.clock import utcnow
+from models.enums import Role, TaskKind, TaskStatus
+
+
+class HumanTask(SQLModel, table=True):
+    """One step a person must take: kind, subject, unit scope, candidate role, due date, decision."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    kind: TaskKind = Field(sa_type=String(32), index=True)
+    school_enrolment_id: int | None = Field(default=None, foreign_key="schoolenrolment.id", index=True)
+    subject: str = Field(max_length=64)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    candidate_role: Role = Field(sa_type=String(32))
+    status: TaskStatus = Field(default=TaskStatus.OPEN, sa_type=String(16), index=True)
+    due_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+    decision: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    decided_by: str | None = Field(default=None, max_length=64)
+    origin_key: str = Field(unique=True, max_length=128)
+    version: int = 1
