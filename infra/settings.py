@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under data_dir if unset.")
     evidence_dir: Path | None = Field(default=None, description="Local evidence store; data_dir/evidence if unset.")
     prefect_home: Path | None = Field(default=None, description="PREFECT_HOME; data_dir/prefect if unset.")
+    prefect_database_url: str | None = Field(
+        default=None, description="Database of the local Prefect server (postgresql+asyncpg://…); SQLite if unset."
+    )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     prefect_port: int = Field(default=4200, ge=1, le=65535)

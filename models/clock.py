@@ -1,7 +1,7 @@
-"""The one clock of the domain: naive UTC timestamps, microsecond precision."""
+"""The one clock of the domain: timezone-aware UTC timestamps."""
 from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    """Now, as a naive UTC datetime (what every table stores)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now, as an aware UTC datetime (what every table stores)."""
+    return datetime.now(UTC)

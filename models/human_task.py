@@ -6,7 +6,7 @@ from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 from models.clock import utcnow
-from models.enums import Role, TaskKind, TaskStatus
+from models.enums import Role, TaskKind, TaskStatus, UnitLevel
 
 
 class HumanTask(SQLModel, table=True):
@@ -27,3 +27,15 @@ class HumanTask(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=64)
     origin_key: str = Field(unique=True, max_length=128)
     version: int = 1
+
+
+TASK_ASSIGNMENT: dict[TaskKind, tuple[UnitLevel, Role]] = {
+    TaskKind.PLAN_REVIEW: (UnitLevel.COUNTY, Role.COUNTY_OFFICE),
+    TaskKind.PLAN_REVISION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
+    TaskKind.SUBMISSION_GRADING: (UnitLevel.SCHOOL, Role.GROUP_LEADER),
+    TaskKind.COUNTY_ASSESSMENT_SCORING: (UnitLevel.COUNTY, Role.COUNTY_EXPERT),
+    TaskKind.RECTIFICATION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
+    TaskKind.SPOT_CHECK: (UnitLevel.CITY, Role.CITY_EXPERT),
+    TaskKind.PROVINCE_AUDIT: (UnitLevel.PROVINCE, Role.PROVINCE_AUDITOR),
+}
+"""Which unit (counted up from the school) scopes a task kind, and which role may take it."""

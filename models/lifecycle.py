@@ -1,6 +1,7 @@
 """The school lifecycle as data: (state, event) → move with named guards, and the tasks each state opens."""
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from models.enums import TERMINAL_STATES, SchoolEvent as E, SchoolState as S, TaskKind
@@ -161,3 +162,16 @@ def decide(ctx: TransitionContext, event: E) -> S:
 def allowed_events(state: S) -> list[E]:
     """Events the table allows from a state (guards not evaluated)."""
     return [event for (s, event) in TRANSITIONS if s == state]
+
+
+class Effect(StrEnum):
+    """Side work a state asks for on entry, beyond its human task."""
+
+    OPEN_GRADING_TASKS = "open_grading_tasks"
+    CREDIT_TEACHER_HOURS = "credit_teacher_hours"
+
+
+EFFECTS_ON_ENTRY: dict[S, tuple[Effect, ...]] = {
+    S.SCHOOL_REVIEW: (Effect.OPEN_GRADING_TASKS,),
+    S.CERTIFIED: (Effect.CREDIT_TEACHER_HOURS,),  # 002/003: 经学校考核合格并经主管部门认定…计入学分
+}

@@ -52,3 +52,11 @@ def excellent_rate(results: Iterable[Grade | None]) -> float:
     if not results:
         return 0.0
     return sum(1 for r in results if r is Grade.EXCELLENT) / len(results)
+
+
+def teacher_result(micro_ability_grades: Sequence[Grade | None], required: int) -> Grade | None:
+    """A teacher's result: None until `required` micro-abilities are all graded, then their roll-up."""
+    graded = [g for g in micro_ability_grades if g is not None]
+    if len(graded) < required or len(graded) < len(micro_ability_grades):
+        return None
+    return roll_up(graded)

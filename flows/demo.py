@@ -1,0 +1,148 @@
+"""The demo: load a campaign from a preset and drive every school through the lifecycle."""
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from prefect import flow
+
+from flows.city_sampling import draw_city_sample
+from flows.grading import apply_grading_decisions
+from flows.transition import run_transition
+from infra import repository as repo
+from infra.db import session_scope
+from models.campaign import Campaign
+from models.catalog import load_catalog
+from models.enums import SchoolEvent as E, SchoolState as S, TaskKind
+from models.lifecycle import TASK_OPENED_ON_ENTRY
+from models.policy import load_preset
+from models.simulation import DemoScript
+from models.transition import TransitionOutcome, TransitionRequest
+from tasks.demo_setup import DemoRoster, insert_demo_campaign, load_school_roster, record_teacher_work
+
+SCHOOL_TASK_KINDS = tuple(TASK_OPENED_ON_ENTRY.values())
+
+
+@flow(name="demo-campaign-setup", flow_run_name="set up · {campaign}", persist_result=False)
+def set_up_demo_campaign(campaign: str, preset: str, schools: int, teachers: int) -> DemoRoster:
+    """Create a demo campaign under a policy preset with the shipped catalog."""
+    return insert_demo_campaign(campaign, load_preset(preset), load_catalog(), schools, teachers)
+
+
+@flow(name="demo-teacher-work", flow_run_name="teacher work · {school}", persist_result=False)
+def simulate_teacher_work(campaign: str, school: str, seed: int) -> int:
+    """Simulated teachers log their hours and submit evidence for their micro-abilities."""
+    enrolment_id, teachers, catalog, policy = load_school_roster(campaign, school)
+    work = DemoScript(seed, [school]).teacher_work(school, teachers, catalog, policy)
+    return record_teacher_work(enrolment_id, work)
+
+
+@dataclass
+class DemoRun:
+    """Timings of every flow run the demo started, by the state it led to."""
+
+    roster: DemoRoster
+    seconds_by_state: dict[str, list[float]] = field(default_factory=dict)
+    other_runs: dict[str, list[float]] = field(default_factory=dict)
+
+    def timed(self, label: str, fn: Callable, *args, **kwargs):
+        """Run fn, recording its duration under label."""
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        self.other_runs.setdefault(label, []).append(time.perf_counter() - start)
+        return result
+
+
+class DemoDriver:
+    """Plays every person of the demo campaign, one decision at a time, each applied by a flow run."""
+
+    def __init__(self, roster: DemoRoster, seed: int, progress: Callable[[str], None] = lambda _: None):
+        self.run = DemoRun(roster)
+        self.seed = seed
+        self.script = DemoScript(seed, roster.schools)
+        self.progress = progress
+        self.attempts: dict[tuple[str, str], int] = {}
+
+    def _state(self, school: str) -> tuple[S, int, int | None, dict]:
+        with session_scope() as session:
+            enrolment = repo.school_enrolment(session, self.run.roster.campaign, school)
+            task = next(iter(repo.open_tasks(session, enrolment.id, SCHOOL_TASK_KINDS)), None)
+            policy = session.get(Campaign, enrolment.campaign_id).policy
+            return S(enrolment.state), enrolment.version, task.id if task else None, policy
+
+    def _apply(self, school: str, event: E, actor: str, payload: dict | None = None) -> TransitionOutcome:
+        state, version, task_id, _ = self._state(school)
+        request = TransitionRequest(
+            campaign=self.run.roster.campaign, county=self.run.roster.county, school=school, event=event,
+            actor=actor, payload=payload or {}, expected_version=version, task_id=task_id,
+        )
+        start = time.perf_counter()
+        outcome = run_transition(request)
+        self.run.seconds_by_state.setdefault(outcome.to_state, []).append(time.perf_counter() - start)
+        return outcome
+
+    def _attempt(self, school: str, step: str) -> int:
+        self.attempts[(school, step)] = self.attempts.get((school, step), 0) + 1
+        return self.attempts[(school, step)]
+
+    def step(self, school: str) -> bool:
+        """Take the next decision for a school; False when it waits on the city or has ended."""
+        state, _, _, policy = self._state(school)
+        admin, county, campaign = f"{school}-admin", "demo-county-office", self.run.roster.campaign
+        if state in (S.PLAN_DRAFTING, S.PLAN_RETURNED):
+            self._apply(school, E.SUBMIT_PLAN, admin, {"plan": self.script.plan(school)})
+        elif state is S.PLAN_SUBMITTED:
+            if self.script.returns_plan(school, self._attempt(school, "plan")):
+                self._apply(school, E.RETURN_PLAN, county, {"reason": "研修主题与学校发展规划不一致，请修改后重新报送"})
+            else:
+                self._apply(school, E.FILE_PLAN, county, {"comment": "同意备案"})
+        elif state is S.TRAINING:
+            self.run.timed("teacher work", simulate_teacher_work, campaign, school, self.seed)
+            self._apply(school, E.FINISH_TRAINING, admin)
+        elif state is S.SCHOOL_REVIEW:
+            self._grade_all(school)
+            self._apply(school, E.APPLY_FOR_COUNTY_ASSESSMENT, admin)
+        elif state is S.COUNTY_ASSESSMENT:
+            score = self.script.county_score(school, self._attempt(school, "county"), policy.get("school_pass_score"))
+            mark = policy.get("school_pass_score")
+            if mark is not None and score < mark:
+                self._apply(school, E.FAIL_COUNTY_ASSESSMENT, "demo-county-expert",
+                            {"score": score, "reason": "校本研修实践活动记录不完整，需整改"})
+            else:
+                self._apply(school, E.PASS_COUNTY_ASSESSMENT, "demo-county-expert", {"score": score})
+        elif state is S.RECTIFYING:
+            self._apply(school, E.FINISH_RECTIFICATION, admin, {"report": "已补齐校本研修实践活动记录"})
+        elif state is S.SPOT_CHECK:
+            self._apply(school, E.PASS_SPOT_CHECK, "demo-city-expert", {"comment": "抽查合格"})
+        elif state is S.PROVINCE_AUDIT:
+            self._apply(school, E.ACCEPT_BY_PROVINCE, "demo-province-auditor", {"comment": "审核通过"})
+        else:
+            return False
+        return True
+
+    def _grade_all(self, school: str) -> None:
+        with session_scope() as session:
+            enrolment = repo.school_enrolment(session, self.run.roster.campaign, school)
+            for task in repo.open_tasks(session, enrolment.id, [TaskKind.SUBMISSION_GRADING]):
+                grade = self.script.grade(school, int(task.subject.split(":")[1]))
+                repo.complete_human_task(session, task.id, {"grade": grade}, f"{school}-leader")
+        self.run.timed("grading", apply_grading_decisions, self.run.roster.campaign, school)
+
+    def drive(self) -> DemoRun:
+        """Every school to lock, the city's draw, then spot checks and province audit to the end."""
+        for school in self.run.roster.schools:
+            while self.step(school):
+                pass
+            self.progress(school)
+        self.run.timed("city sampling", draw_city_sample, self.run.roster.campaign, self.seed, "demo-city-office")
+        for school in self.run.roster.schools:
+            while self.step(school):
+                pass
+        return self.run
+
+
+def run_demo(preset: str, schools: int, teachers: int, seed: int, campaign: str | None = None,
+             progress: Callable[[str], None] = lambda _: None) -> DemoRun:
+    """Set up a demo campaign and drive it to the end; deterministic for a given seed."""
+    code = campaign or f"demo-{preset}-s{seed}"
+    roster = set_up_demo_campaign(code, preset, schools, teachers)
+    return DemoDriver(roster, seed, progress).drive()

@@ -1,0 +1,63 @@
+"""Flows that apply lifecycle transitions: one school per run, or many schools in one run."""
+from prefect import flow, tags
+from prefect.runtime import flow_run
+
+from models.enums import SchoolEvent
+from models.errors import DomainError
+from models.lifecycle import EFFECTS_ON_ENTRY, Effect, decide
+from models.transition import TransitionOutcome, TransitionRequest
+from tasks.credits import credit_teacher_hours
+from tasks.grading import open_grading_tasks
+from tasks.transitions import commit_school_transition, emit_school_event, load_school_snapshot
+
+EFFECT_TASKS = {Effect.OPEN_GRADING_TASKS: open_grading_tasks, Effect.CREDIT_TEACHER_HOURS: credit_teacher_hours}
+
+
+def transition_tags(request: TransitionRequest) -> list[str]:
+    """Tags that say which campaign, county, school and transition a run is about."""
+    return ["tisheng", f"campaign:{request.campaign}", f"county:{request.county}",
+            f"school:{request.school}", f"transition:{request.event}"]
+
+
+def _transition_run_name() -> str:
+    request = flow_run.parameters["request"]
+    data = request if isinstance(request, dict) else request.model_dump()
+    return f"{SchoolEvent(data['event'])} · {data['school']}"
+
+
+def apply_one(request: TransitionRequest) -> TransitionOutcome:
+    """Guard, commit, side effects and event for one request (inside a flow run)."""
+    snapshot = load_school_snapshot(request)
+    outcome = snapshot.applied
+    if outcome is None:
+        to_state = decide(snapshot.context(request), request.event)
+        outcome = commit_school_transition(request, snapshot, to_state, flow_run.get_id())
+    for effect in EFFECTS_ON_ENTRY.get(outcome.to_state, ()):
+        EFFECT_TASKS[effect](snapshot.enrolment_id)
+    if not outcome.duplicate:
+        emit_school_event(request, outcome)
+    return outcome
+
+
+@flow(name="school-transition", flow_run_name=_transition_run_name, persist_result=False)
+def apply_school_transition(request: TransitionRequest) -> TransitionOutcome:
+    """Apply one decision to one school; applying the same request again changes nothing."""
+    return apply_one(request)
+
+
+def run_transition(request: TransitionRequest) -> TransitionOutcome:
+    """Run the transition flow in-process, tagged with its campaign, county, school and event."""
+    with tags(*transition_tags(request)):
+        return apply_school_transition(request)
+
+
+@flow(name="school-transitions-bulk", flow_run_name="{label}", persist_result=False)
+def apply_school_transitions(requests: list[TransitionRequest], label: str) -> list[TransitionOutcome | str]:
+    """Apply many requests in one run; a refused one yields its error text and the rest go on."""
+    results: list[TransitionOutcome | str] = []
+    for request in requests:
+        try:
+            results.append(apply_one(request))
+        except DomainError as exc:
+            results.append(f"{request.school}: {exc.detail}")
+    return results

@@ -1,0 +1,108 @@
+"""Reads and writes shared by tasks and the API; none of them commits (the caller owns the commit)."""
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from models.audit import GENESIS_HASH, AuditEntry, seal
+from models.campaign import Campaign, SchoolEnrolment
+from models.clock import utcnow
+from models.enums import TaskStatus
+from models.errors import NotFound
+from models.human_task import HumanTask
+from models.org import Unit
+
+
+def campaign_by_code(session: Session, code: str) -> Campaign:
+    """The campaign with this code, or NotFound."""
+    campaign = session.scalars(select(Campaign).where(Campaign.code == code)).first()
+    if campaign is None:
+        raise NotFound(f"campaign '{code}' does not exist")
+    return campaign
+
+
+def school_enrolment(session: Session, campaign_code: str, school_code: str) -> SchoolEnrolment:
+    """The enrolment of a school in a campaign, or NotFound."""
+    row = session.scalars(
+        select(SchoolEnrolment)
+        .join(Campaign, Campaign.id == SchoolEnrolment.campaign_id)
+        .join(Unit, Unit.id == SchoolEnrolment.school_id)
+        .where(Campaign.code == campaign_code, Unit.code == school_code)
+    ).first()
+    if row is None:
+        raise NotFound(f"school '{school_code}' is not enrolled in campaign '{campaign_code}'")
+    return row
+
+
+def chain_head(session: Session) -> str:
+    """Hash of the newest audit entry (the genesis hash for an empty log)."""
+    head = session.scalars(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return head or GENESIS_HASH
+
+
+def append_audit(session: Session, entries: list[AuditEntry]) -> None:
+    """Seal entries onto the chain head and flush; a concurrent append raises IntegrityError."""
+    prev = chain_head(session)
+    for entry in entries:
+        seal(entry, prev)
+        session.add(entry)
+        prev = entry.entry_hash
+    session.flush()
+
+
+def advance_school(session: Session, enrolment_id: int, expected_version: int, to_state: str, **values) -> bool:
+    """Conditional UPDATE of state and version; False when another writer moved the school first."""
+    result = session.execute(
+        update(SchoolEnrolment)
+        .where(SchoolEnrolment.id == enrolment_id, SchoolEnrolment.version == expected_version)
+        .values(state=to_state, version=expected_version + 1, **values)
+    )
+    return result.rowcount == 1
+
+
+
+
+def complete_human_task(session: Session, task_id: int, decision: dict, actor: str) -> bool:
+    """Record a decision on an open task (conditional UPDATE); False if it was not open any more."""
+    result = session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task_id, HumanTask.status == TaskStatus.OPEN)
+        .values(status=TaskStatus.COMPLETED, decision=decision, decided_by=actor, completed_at=utcnow(),
+                version=HumanTask.version + 1)
+    )
+    return result.rowcount == 1
+
+
+def open_tasks(session: Session, enrolment_id: int, kinds: Iterable[str]) -> list[HumanTask]:
+    """Open human tasks of a school enrolment of the given kinds, oldest first."""
+    return list(session.scalars(
+        select(HumanTask).where(
+            HumanTask.school_enrolment_id == enrolment_id, HumanTask.status == TaskStatus.OPEN,
+            HumanTask.kind.in_(list(kinds)),
+        ).order_by(HumanTask.id)
+    ).all())
+
+
+def school_histories(session: Session, campaign_code: str) -> list[tuple[str, str, list[AuditEntry]]]:
+    """Per school of a campaign, in code order: code, current state and its transition entries in order."""
+    campaign = campaign_by_code(session, campaign_code)
+    schools = session.execute(
+        select(SchoolEnrolment.id, Unit.code, SchoolEnrolment.state)
+        .join(Unit, Unit.id == SchoolEnrolment.school_id)
+        .where(SchoolEnrolment.campaign_id == campaign.id)
+        .order_by(Unit.code)
+    ).all()
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.campaign_id == campaign.id, AuditEntry.to_state.is_not(None))
+        .order_by(AuditEntry.id)
+    ).all()
+    by_school: dict[int, list[AuditEntry]] = {}
+    for entry in entries:
+        by_school.setdefault(entry.school_enrolment_id, []).append(entry)
+    return [(code, state, by_school.get(enrolment_id, [])) for enrolment_id, code, state in schools]
+
+
+def audit_entries(session: Session) -> Iterable[AuditEntry]:
+    """Every audit entry in id order, streamed."""
+    return session.scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000))

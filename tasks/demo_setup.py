@@ -1,0 +1,117 @@
+"""Tasks that load a demo campaign and record simulated teachers' training (bulk inserts)."""
+from dataclasses import dataclass
+
+from prefect import task
+from sqlalchemy import select
+
+from infra import repository as repo
+from infra.db import session_scope
+from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
+from models.catalog import CatalogEntry
+from models.enums import Role, UnitLevel
+from models.errors import DomainError
+from models.org import Person, Unit
+from models.policy import Policy
+from models.simulation import TeacherWork
+from tasks.common import TASK_DEFAULTS
+
+
+@dataclass(frozen=True)
+class DemoRoster:
+    """Codes and usernames of a demo campaign, as the simulated people need them."""
+
+    campaign: str
+    county: str
+    schools: tuple[str, ...]
+
+
+def _unit(session, code: str, name: str, level: UnitLevel, parent: Unit | None) -> Unit:
+    unit = session.scalars(select(Unit).where(Unit.code == code)).first()
+    if unit is None:
+        unit = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
+        session.add(unit)
+        session.flush()
+    return unit
+
+
+def _person(session, username: str, name: str, role: Role, unit: Unit) -> Person:
+    person = session.scalars(select(Person).where(Person.username == username)).first()
+    if person is None:
+        person = Person(username=username, name=name, role=role, unit_id=unit.id)
+        session.add(person)
+    return person
+
+
+@task(**TASK_DEFAULTS)
+def insert_demo_campaign(
+    campaign: str, policy: Policy, catalog: list[CatalogEntry], schools: int, teachers: int
+) -> DemoRoster:
+    """Create the demo province → city → county → schools, their people, and the enrolled campaign."""
+    with session_scope() as session:
+        if session.scalars(select(Campaign).where(Campaign.code == campaign)).first():
+            raise DomainError(f"campaign '{campaign}' already exists; pass another --campaign or a fresh data directory")
+        province = _unit(session, "DEMO", "演示省", UnitLevel.PROVINCE, None)
+        city = _unit(session, "DEMO-C1", "演示市", UnitLevel.CITY, province)
+        county = _unit(session, "DEMO-C1-X1", "演示县", UnitLevel.COUNTY, city)
+        for username, role, unit in [
+            ("demo-province-auditor", Role.PROVINCE_AUDITOR, province), ("demo-city-office", Role.CITY_OFFICE, city),
+            ("demo-city-expert", Role.CITY_EXPERT, city), ("demo-county-office", Role.COUNTY_OFFICE, county),
+            ("demo-county-expert", Role.COUNTY_EXPERT, county),
+        ]:
+            _person(session, username, username, role, unit)
+        row = Campaign(code=campaign, year=policy.final_deadline.year, region_unit_id=city.id,
+                       policy_name=policy.name, policy=policy.model_dump(mode="json"))
+        session.add(row)
+        session.flush()
+        session.add_all(MicroAbility(campaign_id=row.id, code=e.code, name=e.name, environment=e.environment,
+                                     dimension=e.dimension, evidence_items=list(e.evidence_items), confirmed=e.confirmed)
+                        for e in catalog)
+        codes = []
+        for n in range(1, schools + 1):
+            school = _unit(session, f"DEMO-X1-S{n:03d}", f"演示县第{n}学校", UnitLevel.SCHOOL, county)
+            codes.append(school.code)
+            _person(session, f"{school.code}-admin", f"{school.name}管理员", Role.SCHOOL_ADMIN, school)
+            _person(session, f"{school.code}-leader", f"{school.name}教研组长", Role.GROUP_LEADER, school)
+            people = [_person(session, f"{school.code}-t{t:03d}", f"{school.name}教师{t}", Role.TEACHER, school)
+                      for t in range(1, teachers + 1)]
+            enrolment = SchoolEnrolment(campaign_id=row.id, school_id=school.id)
+            session.add(enrolment)
+            session.flush()
+            session.add_all(TeacherEnrolment(campaign_id=row.id, school_enrolment_id=enrolment.id, teacher_id=p.id)
+                            for p in people)
+        return DemoRoster(campaign, county.code, tuple(codes))
+
+
+@task(**TASK_DEFAULTS)
+def load_school_roster(campaign: str, school: str) -> tuple[int, list[int], list[str], Policy]:
+    """The school's enrolment id, its teacher enrolment ids, the catalog codes and the policy."""
+    with session_scope() as session:
+        enrolment = repo.school_enrolment(session, campaign, school)
+        teachers = session.scalars(select(TeacherEnrolment.id).where(
+            TeacherEnrolment.school_enrolment_id == enrolment.id).order_by(TeacherEnrolment.id)).all()
+        catalog = session.scalars(select(MicroAbility.code).where(
+            MicroAbility.campaign_id == enrolment.campaign_id).order_by(MicroAbility.id)).all()
+        policy = Policy.model_validate(session.get(Campaign, enrolment.campaign_id).policy)
+        return enrolment.id, list(teachers), list(catalog), policy
+
+
+@task(**TASK_DEFAULTS)
+def record_teacher_work(enrolment_id: int, work: list[TeacherWork]) -> int:
+    """Store hours and one submission per chosen micro-ability (skipping what exists); returns submissions added."""
+    with session_scope() as session:
+        enrolment = session.get(SchoolEnrolment, enrolment_id)
+        ability_ids = dict(session.execute(select(MicroAbility.code, MicroAbility.id).where(
+            MicroAbility.campaign_id == enrolment.campaign_id)).all())
+        existing = set(session.execute(
+            select(Submission.teacher_enrolment_id, Submission.micro_ability_id)
+            .join(TeacherEnrolment, TeacherEnrolment.id == Submission.teacher_enrolment_id)
+            .where(TeacherEnrolment.school_enrolment_id == enrolment_id)).all())
+        added = 0
+        for item in work:
+            teacher = session.get(TeacherEnrolment, item.teacher_enrolment_id)
+            teacher.online_hours, teacher.practice_hours = item.online_hours, item.practice_hours
+            for code in item.micro_abilities:
+                if (teacher.id, ability_ids[code]) not in existing:
+                    session.add(Submission(teacher_enrolment_id=teacher.id, micro_ability_id=ability_ids[code]))
+                    added += 1
+        return added
