@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_backend(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("TISHENG_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
         if value is not None and value.startswith("postgresql://"):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value

@@ -68,10 +68,12 @@ def load_school_snapshot(request: TransitionRequest) -> SchoolSnapshot:
     """Read the school's state, policy, teachers and whether this request was applied already."""
     with session_scope() as session:
         enrolment = repo.school_enrolment(session, request.campaign, request.school)
-        if request.expected_version is not None and request.expected_version > enrolment.version:
-            raise StaleState(f"school '{request.school}' is at version {enrolment.version}, not {request.expected_version}")
         key = request.key(enrolment.version)
         prior = session.scalars(select(AuditEntry).where(AuditEntry.command_key == key)).first()
+        if prior is None and request.expected_version not in (None, enrolment.version):
+            raise StaleState(
+                f"school '{request.school}' is at version {enrolment.version}, not {request.expected_version}"
+            )
         campaign = session.get(Campaign, enrolment.campaign_id)
         teachers = session.scalars(
             select(TeacherEnrolment).where(TeacherEnrolment.school_enrolment_id == enrolment.id)

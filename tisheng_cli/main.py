@@ -5,6 +5,7 @@ import time
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -19,7 +20,7 @@ err = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    sys.stderr.write(f"error: {' '.join(message.split())}\n")
     raise typer.Exit(code)
 
 
@@ -27,8 +28,10 @@ def _prepare(log_level: str = "WARNING") -> None:
     """Settings checked, Prefect pointed at the data dir, schema migrated."""
     try:
         settings = get_settings()
-    except Exception as exc:  # pydantic's ValidationError names the bad variable
-        _fail(f"invalid settings: {exc}".splitlines()[0] + " " + str(exc).splitlines()[-1].strip())
+    except ValidationError as exc:
+        _fail("invalid settings: " + "; ".join(
+            f"TISHENG_{'_'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()))
     configure_prefect_env(settings, log_level)
     from infra.db import migrate
 

@@ -1,0 +1,96 @@
+"""Guards at their boundaries, through decide() so the table and the guards are tested together."""
+import pytest
+
+from models.enums import Grade, SchoolEvent as E, SchoolState as S
+from models.errors import GuardRejected
+from models.lifecycle import TransitionContext, decide
+from models.policy import load_preset
+from models.rules import TeacherStanding
+
+YANZHOU = load_preset("yanzhou-2022")
+ZHUZHOU = load_preset("zhuzhou-2021")
+PLAN = {"development_plan": "规划", "research_plan": "研修方案", "assessment_plan": "考核方案", "research_theme": "主题"}
+
+
+def ctx(state, payload=None, teachers=(), policy=YANZHOU):
+    return TransitionContext(state, payload or {}, policy, tuple(teachers))
+
+
+def trained(online=25.0, practice=25.0, result=None):
+    return TeacherStanding(online, practice, result)
+
+
+def graded(passed: int, failed: int):
+    return [trained(result=Grade.PASS)] * passed + [trained(result=Grade.FAIL)] * failed
+
+
+def rejected_by(context, event) -> str:
+    with pytest.raises(GuardRejected) as raised:
+        decide(context, event)
+    return raised.value.guard
+
+
+def test_plan_needs_all_four_documents():
+    assert decide(ctx(S.PLAN_DRAFTING, {"plan": PLAN}), E.SUBMIT_PLAN) == S.PLAN_SUBMITTED
+    assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": {**PLAN, "research_theme": "  "}}), E.SUBMIT_PLAN) == "plan_is_complete"
+    assert rejected_by(ctx(S.PLAN_RETURNED, {}), E.SUBMIT_PLAN) == "plan_is_complete"
+
+
+@pytest.mark.parametrize("event,state", [(E.RETURN_PLAN, S.PLAN_SUBMITTED), (E.FAIL_SPOT_CHECK, S.SPOT_CHECK),
+                                         (E.RETURN_BY_PROVINCE, S.PROVINCE_AUDIT)])
+def test_returns_need_a_reason(event, state):
+    assert rejected_by(ctx(state, {"reason": " "}), event) == "reason_is_given"
+    assert decide(ctx(state, {"reason": "材料不全"}), event) in (S.PLAN_RETURNED, S.RECTIFYING)
+
+
+@pytest.mark.parametrize("online,practice,allowed", [
+    (25, 25, True), (24.9, 25, False), (25, 24.9, False), (30, 20, False),
+])
+def test_training_hours_boundary(online, practice, allowed):
+    context = ctx(S.TRAINING, teachers=[trained(), trained(online, practice)])
+    if allowed:
+        assert decide(context, E.FINISH_TRAINING) == S.SCHOOL_REVIEW
+    else:
+        assert rejected_by(context, E.FINISH_TRAINING) == "every_teacher_meets_hours"
+
+
+def test_training_needs_teachers():
+    assert rejected_by(ctx(S.TRAINING), E.FINISH_TRAINING) == "school_has_teachers"
+
+
+def test_pass_rate_95_percent_is_enough_and_94_9_is_not():
+    # 003: 教师微能力合格率 95%以上
+    assert decide(ctx(S.SCHOOL_REVIEW, teachers=graded(950, 50)), E.APPLY_FOR_COUNTY_ASSESSMENT) == S.COUNTY_ASSESSMENT
+    assert rejected_by(ctx(S.SCHOOL_REVIEW, teachers=graded(949, 51)), E.APPLY_FOR_COUNTY_ASSESSMENT) == "teacher_pass_rate_met"
+
+
+def test_zhuzhou_needs_98_percent():
+    # 000: 教师应用考核的合格率98%以上
+    assert rejected_by(ctx(S.SCHOOL_REVIEW, teachers=graded(97, 3), policy=ZHUZHOU), E.APPLY_FOR_COUNTY_ASSESSMENT)
+    assert decide(ctx(S.SCHOOL_REVIEW, teachers=graded(98, 2), policy=ZHUZHOU), E.APPLY_FOR_COUNTY_ASSESSMENT)
+
+
+def test_school_review_needs_every_result():
+    teachers = graded(10, 0) + [trained()]
+    assert rejected_by(ctx(S.SCHOOL_REVIEW, teachers=teachers), E.APPLY_FOR_COUNTY_ASSESSMENT) == "every_teacher_has_result"
+
+
+def test_county_score_80_passes_and_79_5_does_not():
+    # 003: 得分80分及以上为合格等次
+    assert decide(ctx(S.COUNTY_ASSESSMENT, {"score": 80}), E.PASS_COUNTY_ASSESSMENT) == S.LOCKED
+    assert rejected_by(ctx(S.COUNTY_ASSESSMENT, {"score": 79.5}), E.PASS_COUNTY_ASSESSMENT) == "county_score_passes"
+    assert rejected_by(ctx(S.COUNTY_ASSESSMENT, {"score": "85"}), E.PASS_COUNTY_ASSESSMENT) == "county_score_passes"
+
+
+def test_county_fail_needs_a_score_below_the_mark():
+    assert decide(ctx(S.COUNTY_ASSESSMENT, {"score": 79.5, "reason": "不足"}), E.FAIL_COUNTY_ASSESSMENT) == S.RECTIFYING
+    assert rejected_by(ctx(S.COUNTY_ASSESSMENT, {"score": 80, "reason": "不足"}), E.FAIL_COUNTY_ASSESSMENT) == "county_score_fails"
+
+
+def test_policy_without_point_table_needs_no_score():
+    assert decide(ctx(S.COUNTY_ASSESSMENT, {}, policy=ZHUZHOU), E.PASS_COUNTY_ASSESSMENT) == S.LOCKED
+
+
+def test_sampling_decision_carries_its_seed_and_population():
+    assert rejected_by(ctx(S.LOCKED, {"sample_seed": 1}), E.SKIP_SPOT_CHECK) == "sample_is_recorded"
+    assert decide(ctx(S.LOCKED, {"sample_seed": 0, "population_hash": "ab"}), E.SAMPLE_FOR_SPOT_CHECK) == S.SPOT_CHECK
