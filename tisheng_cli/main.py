@@ -90,6 +90,85 @@ def demo(
               f"{elapsed:.1f} s in all (Prefect server start included)")
 
 
+@app.command()
+def up(
+    demo_schools: Annotated[int, typer.Option(min=0, max=500, help="Schools of the demo campaign to load (0: none).")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed of the demo campaign.")] = 2022,
+) -> None:
+    """Start Prefect's server and UI, the flow server and the API, load a demo campaign, run until Ctrl-C."""
+    import os
+    import signal
+
+    from tisheng_cli.stack import Stack, StackError, port_free, wait_for
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the stack like Ctrl-C
+
+    _prepare(log_level="INFO")
+    settings = get_settings()
+    host, prefect_port, api_port = settings.api_host, settings.prefect_port, settings.api_port
+    for variable, port in (("TISHENG_PREFECT_PORT", prefect_port), ("TISHENG_API_PORT", api_port)):
+        if not port_free(host, port):
+            _fail(f"port {port} is in use; stop what listens there or set {variable}")
+    os.environ["PREFECT_API_URL"] = f"http://{host}:{prefect_port}/api"
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    stack = Stack(str(logs))
+    try:
+        server = stack.start("prefect-server", ["-m", "prefect", "server", "start", "--host", host,
+                                                "--port", str(prefect_port)])
+        err.print(f"starting the Prefect server (log: {logs / 'prefect-server.log'}) …")
+        wait_for(f"http://{host}:{prefect_port}/api/health", 180, server)
+        stack.start("flow-server", ["-m", "tisheng_cli.main", "serve-flows"])
+        api = stack.start("api", ["-m", "uvicorn", "api.app:app", "--host", host, "--port", str(api_port)])
+        wait_for(f"http://{host}:{api_port}/health", 60, api)
+        if demo_schools:
+            _load_demo(demo_schools, seed)
+        out = Console()
+        out.print(f"Prefect UI   http://{host}:{prefect_port}  (flow runs, events, deployments)")
+        out.print(f"Tisheng API  http://{host}:{api_port}/docs")
+        out.print(f"logs         {logs}    data {settings.data_dir}")
+        out.print("running; Ctrl-C stops everything")
+        err.print(f"stopped: {stack.watch()}")
+        raise typer.Exit(1)
+    except StackError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        err.print("stopping …")
+    finally:
+        stack.stop()
+
+
+def _load_demo(schools: int, seed: int) -> None:
+    from flows.demo import run_demo
+    from infra import repository as repo
+    from infra.db import session_scope
+    from infra.prefect_env import fast_flow_runs
+    from models.errors import NotFound
+
+    code = f"demo-yanzhou-2022-s{seed}"
+    with session_scope() as session:
+        try:
+            repo.campaign_by_code(session, code)
+            err.print(f"demo campaign {code} is already loaded")
+            return
+        except NotFound:
+            pass
+    err.print(f"loading demo campaign {code} with {schools} schools …")
+    with fast_flow_runs():
+        run_demo("yanzhou-2022", schools, 20, seed, code)
+
+
+@app.command("serve-flows")
+def serve_flows() -> None:
+    """Serve Tisheng's deployments on the Prefect server named by PREFECT_API_URL (runs until stopped)."""
+    _prepare(log_level="INFO")
+    from prefect import serve
+
+    from flows.deployments import tisheng_deployments
+
+    serve(*tisheng_deployments())
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check every audit entry's link and hash; exit 1 at the first broken one."""

@@ -1,0 +1,19 @@
+"""The FastAPI application: thin routes over the domain, problem+json for every error."""
+from fastapi import FastAPI
+
+from api import problems
+from api.routes import campaigns
+
+app = FastAPI(
+    title="Tisheng",
+    summary="提升工程2.0 approval pipeline: where every school stands, and why.",
+    version="0.1.0",
+)
+problems.install(app)
+app.include_router(campaigns.router)
+
+
+@app.get("/health", tags=["health"])
+def health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}

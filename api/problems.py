@@ -1,0 +1,54 @@
+"""One place that turns every error into problem+json (RFC 9457)."""
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from models.errors import DomainError
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict] | None = None
+
+
+def problem(status: int, title: str, detail: str | None = None, errors: list[dict] | None = None) -> JSONResponse:
+    """A problem+json response."""
+    body = Problem(title=title, status=status, detail=detail, errors=errors).model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers: domain errors, validation errors, HTTP errors and anything unexpected."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return problem(exc.status_code, exc.title, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        return problem(422, "Invalid request", f"{len(errors)} field(s) are invalid", errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), None)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem(500, "Internal error", "the error was logged")
+
+
+ERROR_RESPONSES = {code: {"model": Problem, "content": {PROBLEM: {}}} for code in (404, 422)}
