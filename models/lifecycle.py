@@ -68,31 +68,33 @@ def teacher_pass_rate_met(ctx: TransitionContext) -> str | None:
     return None if rate >= target else f"pass rate {rate:.1%} < {target:.0%}"
 
 
-def _score(ctx: TransitionContext) -> float | None:
+def _score_against_mark(ctx: TransitionContext) -> tuple[float, float] | str | None:
+    """(score, mark); a refusal text when the score is missing; None when the policy has no mark."""
+    mark = ctx.policy.school_pass_score
+    if mark is None:
+        return None
     value = ctx.payload.get("score")
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "payload.score is required"
+    return float(value), mark
 
 
 def county_score_passes(ctx: TransitionContext) -> str | None:
     """003: 得分80分及以上为合格等次; a policy without a point table needs no score."""
-    threshold = ctx.policy.school_pass_score
-    if threshold is None:
-        return None
-    score = _score(ctx)
-    if score is None:
-        return "payload.score is required"
-    return None if score >= threshold else f"score {score:g} < {threshold:g}"
+    scored = _score_against_mark(ctx)
+    if not isinstance(scored, tuple):
+        return scored
+    score, mark = scored
+    return None if score >= mark else f"score {score:g} < {mark:g}"
 
 
 def county_score_fails(ctx: TransitionContext) -> str | None:
     """A school scoring at or above the pass mark cannot be failed on its score."""
-    threshold = ctx.policy.school_pass_score
-    if threshold is None:
-        return None
-    score = _score(ctx)
-    if score is None:
-        return "payload.score is required"
-    return None if score < threshold else f"score {score:g} reaches the pass mark {threshold:g}"
+    scored = _score_against_mark(ctx)
+    if not isinstance(scored, tuple):
+        return scored
+    score, mark = scored
+    return None if score < mark else f"score {score:g} reaches the pass mark {mark:g}"
 
 
 def sample_is_recorded(ctx: TransitionContext) -> str | None:
