@@ -10,14 +10,18 @@ from flows.grading import apply_grading_decisions
 from flows.transition import run_transition
 from infra import repository as repo
 from infra.db import session_scope
-from models.campaign import Campaign
+from sqlalchemy import select
+
+from models.campaign import Campaign, MicroAbility, Submission
 from models.catalog import load_catalog
 from models.enums import SchoolEvent as E, SchoolState as S, TaskKind
 from models.lifecycle import TASK_OPENED_ON_ENTRY
-from models.policy import load_preset
-from models.simulation import DemoScript
+from models.errors import RuleViolated
+from models.policy import Policy, load_preset
+from models.simulation import DemoScript, TeacherWork
 from models.transition import TransitionOutcome, TransitionRequest
-from tasks.demo_setup import DemoRoster, insert_demo_campaign, load_school_roster, record_teacher_work
+from tasks.demo_setup import DemoRoster, insert_demo_campaign, load_school_roster
+from tasks.teacher_work import record_teacher_work
 
 SCHOOL_TASK_KINDS = tuple(TASK_OPENED_ON_ENTRY.values())
 
@@ -31,9 +35,12 @@ def set_up_demo_campaign(campaign: str, preset: str, schools: int, teachers: int
 @flow(name="demo-teacher-work", flow_run_name="teacher work · {school}", persist_result=False)
 def simulate_teacher_work(campaign: str, school: str, seed: int) -> int:
     """Simulated teachers log their hours and submit evidence for their micro-abilities."""
-    enrolment_id, teachers, catalog, policy = load_school_roster(campaign, school)
-    work = DemoScript(seed, [school]).teacher_work(school, teachers, catalog, policy)
-    return record_teacher_work(enrolment_id, work)
+    roster = load_school_roster(campaign, school)
+    script = DemoScript(seed, [school])
+    work = [TeacherWork(teacher, script.hour_records(school, teacher, username, roster.policy),
+                        script.choices(school, teacher, roster.school_set, roster.catalog, roster.policy))
+            for teacher, username in roster.teachers]
+    return record_teacher_work(roster.enrolment_id, work)
 
 
 @dataclass
@@ -89,7 +96,7 @@ class DemoDriver:
         state, _, _, policy = self._state(school)
         admin, county, campaign = f"{school}-admin", "demo-county-office", self.run.roster.campaign
         if state in (S.PLAN_DRAFTING, S.PLAN_RETURNED):
-            self._apply(school, E.SUBMIT_PLAN, admin, {"plan": self.script.plan(school)})
+            self._apply(school, E.SUBMIT_PLAN, admin, {"plan": self.script.plan(school, self._catalog())})
         elif state is S.PLAN_SUBMITTED:
             if self.script.returns_plan(school, self._attempt(school, "plan")):
                 self._apply(school, E.RETURN_PLAN, county, {"reason": "研修主题与学校发展规划不一致，请修改后重新报送"})
@@ -102,13 +109,7 @@ class DemoDriver:
             self._grade_all(school)
             self._apply(school, E.APPLY_FOR_COUNTY_ASSESSMENT, admin)
         elif state is S.COUNTY_ASSESSMENT:
-            score = self.script.county_score(school, self._attempt(school, "county"), policy.get("school_pass_score"))
-            mark = policy.get("school_pass_score")
-            if mark is not None and score < mark:
-                self._apply(school, E.FAIL_COUNTY_ASSESSMENT, "demo-county-expert",
-                            {"score": score, "reason": "校本研修实践活动记录不完整，需整改"})
-            else:
-                self._apply(school, E.PASS_COUNTY_ASSESSMENT, "demo-county-expert", {"score": score})
+            self._assess(school, Policy.model_validate(policy))
         elif state is S.RECTIFYING:
             self._apply(school, E.FINISH_RECTIFICATION, admin, {"report": "已补齐校本研修实践活动记录"})
         elif state is S.SPOT_CHECK:
@@ -119,12 +120,35 @@ class DemoDriver:
             return False
         return True
 
+    def _catalog(self) -> dict[str, MicroAbility]:
+        with session_scope() as session:
+            campaign = repo.campaign_by_code(session, self.run.roster.campaign)
+            return {m.code: m for m in session.scalars(
+                select(MicroAbility).where(MicroAbility.campaign_id == campaign.id)).all()}
+
+    def _assess(self, school: str, policy: Policy) -> None:
+        """The county expert scores the school; an excellent grade over the county's cap is refused,
+        and the expert then passes the school without it."""
+        teachers = self.run.roster.teachers_per_school
+        passes, payload = self.script.county_decision(school, self._attempt(school, "county"), policy, teachers)
+        if not passes:
+            self._apply(school, E.FAIL_COUNTY_ASSESSMENT, "demo-county-expert", payload)
+            return
+        try:
+            self._apply(school, E.PASS_COUNTY_ASSESSMENT, "demo-county-expert", payload)
+        except RuleViolated as exc:
+            if exc.rule != "excellent_cap":
+                raise
+            self._apply(school, E.PASS_COUNTY_ASSESSMENT, "demo-county-expert", {**payload, "excellent": False})
+
     def _grade_all(self, school: str) -> None:
         with session_scope() as session:
             enrolment = repo.school_enrolment(session, self.run.roster.campaign, school)
             for task in repo.open_tasks(session, enrolment.id, [TaskKind.SUBMISSION_GRADING]):
-                grade = self.script.grade(school, int(task.subject.split(":")[1]))
-                repo.complete_human_task(session, task.id, {"grade": grade}, f"{school}-leader")
+                submission = session.get(Submission, int(task.subject.split(":")[1]))
+                items = session.get(MicroAbility, submission.micro_ability_id).evidence_items
+                grades = self.script.item_grades(school, submission.teacher_enrolment_id, items)
+                repo.complete_human_task(session, task.id, {"items": grades}, f"{school}-leader")
         self.run.timed("grading", apply_grading_decisions, self.run.roster.campaign, school)
 
     def drive(self) -> DemoRun:

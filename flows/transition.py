@@ -4,13 +4,17 @@ from prefect.runtime import flow_run
 
 from models.enums import SchoolEvent
 from models.errors import DomainError
-from models.lifecycle import EFFECTS_ON_ENTRY, Effect, decide
+from models.lifecycle import EFFECTS_ON_ENTRY, Effect, decide, prepare
 from models.transition import TransitionOutcome, TransitionRequest
 from tasks.credits import credit_teacher_hours
-from tasks.grading import open_grading_tasks
+from tasks.grading import draw_school_presenters, open_grading_tasks
 from tasks.transitions import commit_school_transition, emit_school_event, load_school_snapshot
 
-EFFECT_TASKS = {Effect.OPEN_GRADING_TASKS: open_grading_tasks, Effect.CREDIT_TEACHER_HOURS: credit_teacher_hours}
+EFFECT_TASKS = {
+    Effect.OPEN_GRADING_TASKS: open_grading_tasks,
+    Effect.DRAW_PRESENTERS: draw_school_presenters,
+    Effect.CREDIT_TEACHER_HOURS: credit_teacher_hours,
+}
 
 
 def transition_tags(request: TransitionRequest) -> list[str]:
@@ -30,7 +34,9 @@ def apply_one(request: TransitionRequest) -> TransitionOutcome:
     snapshot = load_school_snapshot(request)
     outcome = snapshot.applied
     if outcome is None:
-        to_state = decide(snapshot.context(request), request.event)
+        context = prepare(snapshot.context(request), request.event)
+        to_state = decide(context, request.event)
+        request = request.model_copy(update={"payload": dict(context.payload)})
         outcome = commit_school_transition(request, snapshot, to_state, flow_run.get_id())
     for effect in EFFECTS_ON_ENTRY.get(outcome.to_state, ()):
         EFFECT_TASKS[effect](snapshot.enrolment_id)

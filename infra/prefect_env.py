@@ -6,12 +6,15 @@ from contextlib import contextmanager
 from infra.settings import Settings
 
 
-def configure_prefect_env(settings: Settings, log_level: str = "WARNING") -> None:
-    """Point Prefect at the data directory; call before prefect is imported."""
+def configure_prefect_env(settings: Settings, log_level: str = "WARNING", quiet_console: bool = False) -> None:
+    """Point Prefect at the data directory; call before prefect is imported. A quiet console keeps Prefect's
+    run logs (failed runs included) off the terminal; they still reach the Prefect API and UI."""
     settings.prefect_home_path.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home_path))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", log_level)
+    if quiet_console:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     if settings.prefect_database_url:
         os.environ.setdefault("PREFECT_SERVER_DATABASE_CONNECTION_URL", settings.prefect_database_url)

@@ -1,11 +1,11 @@
 """Reads and writes shared by tasks and the API; none of them commits (the caller owns the commit)."""
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from models.audit import GENESIS_HASH, AuditEntry, seal
-from models.campaign import Campaign, SchoolEnrolment
+from models.campaign import Campaign, CountyQuota, SchoolEnrolment
 from models.clock import utcnow
 from models.enums import TaskStatus
 from models.errors import NotFound
@@ -106,3 +106,27 @@ def school_histories(session: Session, campaign_code: str) -> list[tuple[str, st
 def audit_entries(session: Session) -> Iterable[AuditEntry]:
     """Every audit entry in id order, streamed."""
     return session.scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000))
+
+
+def county_school_count(session: Session, campaign_id: int, county_id: int) -> int:
+    """Schools of a county enrolled in a campaign."""
+    return session.scalar(
+        select(func.count()).select_from(SchoolEnrolment).join(Unit, Unit.id == SchoolEnrolment.school_id)
+        .where(SchoolEnrolment.campaign_id == campaign_id, Unit.parent_id == county_id)
+    )
+
+
+def take_excellent_quota(session: Session, campaign_id: int, county_id: int, cap: int) -> bool:
+    """Count one more excellent grade if the county is under its cap; the conditional UPDATE closes races."""
+    exists = session.scalar(select(CountyQuota.id).where(
+        CountyQuota.campaign_id == campaign_id, CountyQuota.county_id == county_id))
+    if exists is None:
+        session.add(CountyQuota(campaign_id=campaign_id, county_id=county_id))
+        session.flush()
+    result = session.execute(
+        update(CountyQuota)
+        .where(CountyQuota.campaign_id == campaign_id, CountyQuota.county_id == county_id,
+               CountyQuota.excellent_granted < cap)
+        .values(excellent_granted=CountyQuota.excellent_granted + 1)
+    )
+    return result.rowcount == 1

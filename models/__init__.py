@@ -1,10 +1,12 @@
 """Pure domain: tables, enums, the lifecycle state machine and rules. Imports nothing else of ours."""
 from models.audit import AuditEntry
-from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
+from models.campaign import (
+    Campaign, CountyQuota, HourRecord, MicroAbility, PeerReview, SchoolEnrolment, Submission, TeacherEnrolment,
+)
 from models.human_task import HumanTask
 from models.org import Person, Unit
 
 __all__ = [
-    "AuditEntry", "Campaign", "HumanTask", "MicroAbility", "Person", "SchoolEnrolment",
+    "AuditEntry", "Campaign", "CountyQuota", "HourRecord", "HumanTask", "PeerReview", "MicroAbility", "Person", "SchoolEnrolment",
     "Submission", "TeacherEnrolment", "Unit",
 ]

@@ -45,6 +45,8 @@ class SchoolEnrolment(SQLModel, table=True):
     state: SchoolState = Field(default=SchoolState.PLAN_DRAFTING, sa_type=String(32), index=True)
     version: int = 1
     plan: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    county_score: float | None = None
+    county_grade: Grade | None = Field(default=None, sa_type=String(16))
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -56,6 +58,7 @@ class TeacherEnrolment(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     school_enrolment_id: int = Field(foreign_key="schoolenrolment.id", index=True)
     teacher_id: int = Field(foreign_key="person.id")
+    choices: list[str] = Field(default_factory=list, sa_type=JSON)
     online_hours: float = 0
     practice_hours: float = 0
     result: Grade | None = Field(default=None, sa_type=String(16))
@@ -73,3 +76,36 @@ class Submission(SQLModel, table=True):
     status: SubmissionStatus = Field(default=SubmissionStatus.SUBMITTED, sa_type=String(16))
     grade: Grade | None = Field(default=None, sa_type=String(16))
     submitted_at: datetime = Field(default_factory=utcnow)
+
+
+class HourRecord(SQLModel, table=True):
+    """One imported line of a training platform's export for a teacher."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    teacher_enrolment_id: int = Field(foreign_key="teacherenrolment.id", index=True)
+    course: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    minutes_watched: float
+    course_minutes: float
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class PeerReview(SQLModel, table=True):
+    """A teacher's review of a colleague's submission (003 互学互评)."""
+
+    __table_args__ = (UniqueConstraint("reviewer_enrolment_id", "submission_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    reviewer_enrolment_id: int = Field(foreign_key="teacherenrolment.id", index=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True)
+    comment: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CountyQuota(SQLModel, table=True):
+    """Excellent grades granted in a county this campaign; the counter that enforces the cap."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "county_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    county_id: int = Field(foreign_key="unit.id")
+    excellent_granted: int = 0

@@ -62,3 +62,21 @@ class InvalidCatalog(DomainError):
 
     status_code = 422
     title = "Invalid catalog"
+
+
+class RuleViolated(DomainError):
+    """A programme rule refuses the input; `rule` names it."""
+
+    status_code = 422
+    title = "Programme rule violated"
+
+    def __init__(self, rule: str, message: str):
+        super().__init__(f"{rule}: {message}")
+        self.rule = rule
+
+
+class InvalidRecords(DomainError):
+    """An imported file has bad rows; nothing of it was imported."""
+
+    status_code = 422
+    title = "Invalid import file"

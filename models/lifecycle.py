@@ -1,12 +1,15 @@
 """The school lifecycle as data: (state, event) → move with named guards, and the tasks each state opens."""
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from models.enums import TERMINAL_STATES, SchoolEvent as E, SchoolState as S, TaskKind
 from models.errors import GuardRejected, IllegalTransition
+from models.choices import Ability, school_set_violations, teacher_choice_violations
+from models.errors import RuleViolated
 from models.policy import Policy
+from models.rubric import SchoolFacts, load_rubric, score_sheet
 from models.rules import TeacherStanding, hours_shortfall, pass_rate
 
 
@@ -18,6 +21,9 @@ class TransitionContext:
     payload: Mapping[str, Any]
     policy: Policy
     teachers: tuple[TeacherStanding, ...] = field(default=())
+    catalog: Mapping[str, Ability] = field(default_factory=dict)
+    school_set: tuple[str, ...] | None = None
+    facts: SchoolFacts | None = None
 
 
 Guard = Callable[[TransitionContext], str | None]
@@ -33,6 +39,26 @@ def plan_is_complete(ctx: TransitionContext) -> str | None:
         return "payload.plan is missing"
     missing = [k for k in PLAN_DOCUMENTS if not str(plan.get(k) or "").strip()]
     return f"plan lacks {', '.join(missing)}" if missing else None
+
+
+def school_set_is_valid(ctx: TransitionContext) -> str | None:
+    """003: 选取 8-10 项微能力…涵盖三种环境 — checked when the plan carries the school's set."""
+    rules = ctx.policy.choices
+    codes = (ctx.payload.get("plan") or {}).get("micro_abilities")
+    if codes is None:
+        needs_set = rules.school_set_min is not None or rules.school_set_all_environments
+        return "plan.micro_abilities (the school's chosen set) is required" if needs_set else None
+    problems = school_set_violations(list(codes), ctx.catalog, rules)
+    return "; ".join(p.detail for p in problems) or None
+
+
+def every_teacher_chose_validly(ctx: TransitionContext) -> str | None:
+    """Every teacher's micro-abilities satisfy the policy (count, dimensions, the school's set)."""
+    for number, teacher in enumerate(ctx.teachers, 1):
+        problems = teacher_choice_violations(list(teacher.choices), ctx.catalog, ctx.policy.choices, ctx.school_set)
+        if problems:
+            return f"teacher {number} of {len(ctx.teachers)}: {problems[0].detail}"
+    return None
 
 
 def reason_is_given(ctx: TransitionContext) -> str | None:
@@ -112,11 +138,13 @@ class Move:
 
 
 TRANSITIONS: dict[tuple[S, E], Move] = {
-    (S.PLAN_DRAFTING, E.SUBMIT_PLAN): Move(S.PLAN_SUBMITTED, (plan_is_complete,)),
-    (S.PLAN_RETURNED, E.SUBMIT_PLAN): Move(S.PLAN_SUBMITTED, (plan_is_complete,)),
+    (S.PLAN_DRAFTING, E.SUBMIT_PLAN): Move(S.PLAN_SUBMITTED, (plan_is_complete, school_set_is_valid)),
+    (S.PLAN_RETURNED, E.SUBMIT_PLAN): Move(S.PLAN_SUBMITTED, (plan_is_complete, school_set_is_valid)),
     (S.PLAN_SUBMITTED, E.FILE_PLAN): Move(S.TRAINING),
     (S.PLAN_SUBMITTED, E.RETURN_PLAN): Move(S.PLAN_RETURNED, (reason_is_given,)),
-    (S.TRAINING, E.FINISH_TRAINING): Move(S.SCHOOL_REVIEW, (school_has_teachers, every_teacher_meets_hours)),
+    (S.TRAINING, E.FINISH_TRAINING): Move(
+        S.SCHOOL_REVIEW, (school_has_teachers, every_teacher_meets_hours, every_teacher_chose_validly)
+    ),
     (S.SCHOOL_REVIEW, E.APPLY_FOR_COUNTY_ASSESSMENT): Move(
         S.COUNTY_ASSESSMENT, (every_teacher_has_result, teacher_pass_rate_met)
     ),
@@ -151,6 +179,22 @@ def find_move(state: S, event: E) -> Move:
     return move
 
 
+def prepare(ctx: TransitionContext, event: E) -> TransitionContext:
+    """Derive what the decision implies before the guards: a county decision under a point table
+    gets its score sheet (003 附件1) and total from the expert's item scores and the school's facts."""
+    if event not in (E.PASS_COUNTY_ASSESSMENT, E.FAIL_COUNTY_ASSESSMENT) or ctx.policy.rubric is None:
+        return ctx
+    if not isinstance(ctx.payload.get("scores"), Mapping):
+        raise RuleViolated("rubric_scores", "payload.scores (assessed score per item) is required")
+    if ctx.facts is None:
+        raise RuleViolated("rubric_scores", "the school's facts were not read")
+    self_scores = ctx.payload.get("self_scores")
+    sheet = score_sheet(load_rubric(ctx.policy.rubric), ctx.facts, ctx.payload["scores"],
+                        self_scores if isinstance(self_scores, Mapping) else None)
+    payload = {**ctx.payload, "score": sheet.total, "sheet": sheet.model_dump(mode="json")}
+    return replace(ctx, payload=payload)
+
+
 def decide(ctx: TransitionContext, event: E) -> S:
     """Apply the table and its guards to a context: the next state, or a domain error."""
     move = find_move(ctx.state, event)
@@ -170,10 +214,11 @@ class Effect(StrEnum):
     """Side work a state asks for on entry, beyond its human task."""
 
     OPEN_GRADING_TASKS = "open_grading_tasks"
+    DRAW_PRESENTERS = "draw_presenters"
     CREDIT_TEACHER_HOURS = "credit_teacher_hours"
 
 
 EFFECTS_ON_ENTRY: dict[S, tuple[Effect, ...]] = {
-    S.SCHOOL_REVIEW: (Effect.OPEN_GRADING_TASKS,),
+    S.SCHOOL_REVIEW: (Effect.OPEN_GRADING_TASKS, Effect.DRAW_PRESENTERS),  # 003: 随机抽取5%左右的老师…说课
     S.CERTIFIED: (Effect.CREDIT_TEACHER_HOURS,),  # 002/003: 经学校考核合格并经主管部门认定…计入学分
 }

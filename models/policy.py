@@ -3,12 +3,26 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from models.enums import TaskKind
 from models.errors import InvalidPolicy
 
 PRESET_DIR = Path(__file__).parent / "presets"
+
+
+class BeijingHours(BaseModel):
+    """002 附件1 五、学时与考核: how each kind of record earns hours."""
+
+    model_config = ConfigDict(extra="forbid")
+    watch_ratio_min: float = Field(default=2 / 3, gt=0, le=1)  # 每门课程学习时长不低于总时长的2/3
+    topic_hours_min: float = Field(default=15, ge=0)  # 不少于15学时的课程学习
+    topic_with_quiz_hours: float = Field(default=20, ge=0)  # 并完成已选课程的随堂测试，共计20学时
+    case_hours_min: float = Field(default=5, ge=0)  # 不少于5学时的应用案例…共计5学时
+    school_training_hours: float = Field(default=20, ge=0)  # 校本研修…合格计20学时
+    school_assessment_hours: float = Field(default=5, ge=0)  # 经学校考核合格后计5学时
 
 
 class HourRules(BaseModel):
@@ -18,6 +32,45 @@ class HourRules(BaseModel):
     online_min: float = Field(ge=0)
     practice_min: float = Field(ge=0)
     total_min: float = Field(ge=0)
+    scheme: Literal["plain", "beijing"] = "plain"
+    beijing: BeijingHours | None = None
+
+    @model_validator(mode="after")
+    def _scheme_has_its_parameters(self) -> "HourRules":
+        if self.scheme == "beijing" and self.beijing is None:
+            raise ValueError("scheme 'beijing' needs a 'beijing' section")
+        if self.online_min + self.practice_min > self.total_min:
+            raise ValueError("online_min + practice_min exceed total_min")
+        return self
+
+
+class ShareBound(BaseModel):
+    """Share of a school's teachers' choices that one environment may or must take."""
+
+    model_config = ConfigDict(extra="forbid")
+    min: float | None = Field(default=None, ge=0, le=1)
+    max: float | None = Field(default=None, ge=0, le=1)
+
+
+class ChoiceRules(BaseModel):
+    """Which micro-abilities teachers and schools must pick."""
+
+    model_config = ConfigDict(extra="forbid")
+    per_teacher_min: int = Field(ge=1)
+    per_teacher_max: int | None = Field(default=None, ge=1)
+    dimensions_min: int | None = Field(default=None, ge=1, le=4)
+    school_set_min: int | None = Field(default=None, ge=1)
+    school_set_max: int | None = Field(default=None, ge=1)
+    school_set_all_environments: bool = False
+    environment_shares: dict[Literal["A", "B", "C"], ShareBound] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _ranges_are_ordered(self) -> "ChoiceRules":
+        if self.per_teacher_max is not None and self.per_teacher_max < self.per_teacher_min:
+            raise ValueError("per_teacher_max is below per_teacher_min")
+        if None not in (self.school_set_min, self.school_set_max) and self.school_set_max < self.school_set_min:
+            raise ValueError("school_set_max is below school_set_min")
+        return self
 
 
 class Policy(BaseModel):
@@ -28,7 +81,7 @@ class Policy(BaseModel):
     title: str
     source: str
     hours: HourRules
-    micro_abilities_per_teacher_min: int = Field(ge=1)
+    choices: ChoiceRules
     teacher_pass_rate_min: float | None = Field(default=None, gt=0, le=1)
     teacher_excellent_rate_min: float | None = Field(default=None, gt=0, le=1)
     school_pass_score: float | None = Field(default=None, gt=0, le=100)
@@ -36,8 +89,19 @@ class Policy(BaseModel):
     spot_check_ratio: float = Field(gt=0, le=1)
     presenter_ratio: float | None = Field(default=None, gt=0, le=1)
     peer_review_before_submit: bool = False
+    rubric: str | None = None
     final_deadline: date
     task_due_days: dict[TaskKind, int] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _rubric_matches(self) -> "Policy":
+        if self.rubric is not None:
+            from models.rubric import load_rubric  # the rubric module imports this one
+
+            rubric = load_rubric(self.rubric)
+            if self.school_pass_score is not None and rubric.pass_score != self.school_pass_score:
+                raise ValueError(f"school_pass_score {self.school_pass_score:g} differs from rubric's {rubric.pass_score:g}")
+        return self
 
     def due_days(self, kind: TaskKind) -> int:
         """Days a reviewer has for a task of this kind (14 where the policy is silent)."""

@@ -13,6 +13,8 @@ class TeacherStanding:
     online_hours: float
     practice_hours: float
     result: Grade | None
+    choices: tuple[str, ...] = ()
+    peer_reviewed: bool = True
 
 
 def hours_shortfall(standing: TeacherStanding, hours: HourRules) -> str | None:

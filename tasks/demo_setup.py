@@ -6,13 +6,12 @@ from sqlalchemy import select
 
 from infra import repository as repo
 from infra.db import session_scope
-from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
+from models.campaign import Campaign, MicroAbility, SchoolEnrolment, TeacherEnrolment
 from models.catalog import CatalogEntry
 from models.enums import Role, UnitLevel
 from models.errors import DomainError
 from models.org import Person, Unit
 from models.policy import Policy
-from models.simulation import TeacherWork
 from tasks.common import TASK_DEFAULTS
 
 
@@ -23,6 +22,18 @@ class DemoRoster:
     campaign: str
     county: str
     schools: tuple[str, ...]
+    teachers_per_school: int
+
+
+@dataclass(frozen=True)
+class SchoolRoster:
+    """A school's enrolment, teachers (enrolment id, username), catalog, chosen set and policy."""
+
+    enrolment_id: int
+    teachers: list[tuple[int, str]]
+    catalog: dict[str, MicroAbility]
+    school_set: list[str]
+    policy: Policy
 
 
 def _unit(session, code: str, name: str, level: UnitLevel, parent: Unit | None) -> Unit:
@@ -79,39 +90,19 @@ def insert_demo_campaign(
             session.flush()
             session.add_all(TeacherEnrolment(campaign_id=row.id, school_enrolment_id=enrolment.id, teacher_id=p.id)
                             for p in people)
-        return DemoRoster(campaign, county.code, tuple(codes))
+        return DemoRoster(campaign, county.code, tuple(codes), teachers)
 
 
 @task(**TASK_DEFAULTS)
-def load_school_roster(campaign: str, school: str) -> tuple[int, list[int], list[str], Policy]:
-    """The school's enrolment id, its teacher enrolment ids, the catalog codes and the policy."""
+def load_school_roster(campaign: str, school: str) -> SchoolRoster:
+    """What simulated teachers of a school need to act."""
     with session_scope() as session:
         enrolment = repo.school_enrolment(session, campaign, school)
-        teachers = session.scalars(select(TeacherEnrolment.id).where(
-            TeacherEnrolment.school_enrolment_id == enrolment.id).order_by(TeacherEnrolment.id)).all()
-        catalog = session.scalars(select(MicroAbility.code).where(
-            MicroAbility.campaign_id == enrolment.campaign_id).order_by(MicroAbility.id)).all()
+        teachers = session.execute(
+            select(TeacherEnrolment.id, Person.username).join(Person, Person.id == TeacherEnrolment.teacher_id)
+            .where(TeacherEnrolment.school_enrolment_id == enrolment.id).order_by(TeacherEnrolment.id)).all()
+        catalog = {m.code: m for m in session.scalars(
+            select(MicroAbility).where(MicroAbility.campaign_id == enrolment.campaign_id)).all()}
         policy = Policy.model_validate(session.get(Campaign, enrolment.campaign_id).policy)
-        return enrolment.id, list(teachers), list(catalog), policy
-
-
-@task(**TASK_DEFAULTS)
-def record_teacher_work(enrolment_id: int, work: list[TeacherWork]) -> int:
-    """Store hours and one submission per chosen micro-ability (skipping what exists); returns submissions added."""
-    with session_scope() as session:
-        enrolment = session.get(SchoolEnrolment, enrolment_id)
-        ability_ids = dict(session.execute(select(MicroAbility.code, MicroAbility.id).where(
-            MicroAbility.campaign_id == enrolment.campaign_id)).all())
-        existing = set(session.execute(
-            select(Submission.teacher_enrolment_id, Submission.micro_ability_id)
-            .join(TeacherEnrolment, TeacherEnrolment.id == Submission.teacher_enrolment_id)
-            .where(TeacherEnrolment.school_enrolment_id == enrolment_id)).all())
-        added = 0
-        for item in work:
-            teacher = session.get(TeacherEnrolment, item.teacher_enrolment_id)
-            teacher.online_hours, teacher.practice_hours = item.online_hours, item.practice_hours
-            for code in item.micro_abilities:
-                if (teacher.id, ability_ids[code]) not in existing:
-                    session.add(Submission(teacher_enrolment_id=teacher.id, micro_ability_id=ability_ids[code]))
-                    added += 1
-        return added
+        return SchoolRoster(enrolment.id, [tuple(t) for t in teachers], catalog,
+                            list((enrolment.plan or {}).get("micro_abilities", [])), policy)

@@ -1,4 +1,5 @@
 """Tasks of school review: open a grading task per submission, apply the graders' decisions."""
+import hashlib
 from collections import defaultdict
 from datetime import timedelta
 
@@ -8,10 +9,12 @@ from sqlalchemy import select
 from infra import repository as repo
 from infra.db import session_scope
 from models.audit import AuditEntry
-from models.campaign import Campaign, SchoolEnrolment, Submission, TeacherEnrolment
+from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
 from models.clock import utcnow
 from models.enums import Grade, SubmissionStatus, TaskKind, TaskStatus
+from models.grading import draw_presenters, grade_micro_ability
 from models.human_task import TASK_ASSIGNMENT, HumanTask
+from models.org import Person
 from models.policy import Policy
 from models.rules import teacher_result
 from tasks.common import TASK_DEFAULTS
@@ -57,6 +60,8 @@ def apply_submission_grades(enrolment_id: int, actor: str, flow_run_id: str | No
         policy = Policy.model_validate(session.get(Campaign, enrolment.campaign_id).policy)
         rows = _school_submissions(session, enrolment_id)
         by_id = {s.id: s for s, _ in rows}
+        required_items = dict(session.execute(select(MicroAbility.id, MicroAbility.evidence_items).where(
+            MicroAbility.campaign_id == enrolment.campaign_id)).all())
         done = session.scalars(
             select(HumanTask).where(
                 HumanTask.school_enrolment_id == enrolment_id, HumanTask.kind == TaskKind.SUBMISSION_GRADING,
@@ -68,7 +73,7 @@ def apply_submission_grades(enrolment_id: int, actor: str, flow_run_id: str | No
             submission = by_id[int(grading.subject.split(":")[1])]
             if submission.status != SubmissionStatus.SUBMITTED:
                 continue
-            submission.grade = Grade(grading.decision["grade"])
+            submission.grade = _decided_grade(grading.decision, required_items[submission.micro_ability_id])
             submission.status = SubmissionStatus.GRADED
             entries.append(AuditEntry(
                 campaign_id=enrolment.campaign_id, school_enrolment_id=enrolment_id, actor=grading.decided_by or actor,
@@ -76,10 +81,43 @@ def apply_submission_grades(enrolment_id: int, actor: str, flow_run_id: str | No
                                                    "grade": submission.grade},
                 flow_run_id=flow_run_id, command_key=f"task:{grading.id}:grade",
             ))
-        _roll_up_teachers(rows, policy.micro_abilities_per_teacher_min)
+        _roll_up_teachers(rows, policy.choices.per_teacher_min)
         if entries:
             repo.append_audit(session, entries)
         return len(entries)
+
+
+def _decided_grade(decision: dict, required_items: list[str]) -> Grade:
+    """The grader's per-item grades rolled up (items override a whole grade), or the whole grade."""
+    if isinstance(decision.get("items"), dict):
+        return grade_micro_ability(required_items, {k: Grade(v) for k, v in decision["items"].items()})
+    return Grade(decision["grade"])
+
+
+@task(**TASK_DEFAULTS)
+def draw_school_presenters(enrolment_id: int) -> list[str]:
+    """Draw ~5 % of the school's teachers to present (003), recording seed and roster hash in the audit log."""
+    with session_scope() as session:
+        key = f"presenters:{enrolment_id}"
+        prior = session.scalars(select(AuditEntry).where(AuditEntry.command_key == key)).first()
+        if prior is not None:
+            return list(prior.payload["presenters"])
+        enrolment = session.get(SchoolEnrolment, enrolment_id)
+        policy = Policy.model_validate(session.get(Campaign, enrolment.campaign_id).policy)
+        if policy.presenter_ratio is None:
+            return []
+        usernames = session.scalars(
+            select(Person.username).join(TeacherEnrolment, TeacherEnrolment.teacher_id == Person.id)
+            .where(TeacherEnrolment.school_enrolment_id == enrolment_id)).all()
+        seed = int(hashlib.sha256(f"{enrolment.campaign_id}:{enrolment_id}".encode()).hexdigest()[:8], 16)
+        draw = draw_presenters(usernames, policy.presenter_ratio, seed)
+        repo.append_audit(session, [AuditEntry(
+            campaign_id=enrolment.campaign_id, school_enrolment_id=enrolment_id, actor="system",
+            event="draw_presenters", command_key=key,
+            payload={"seed": draw.seed, "population_hash": draw.population_hash, "ratio": policy.presenter_ratio,
+                     "presenters": list(draw.presenters)},
+        )])
+        return list(draw.presenters)
 
 
 def _roll_up_teachers(rows, required: int) -> None:

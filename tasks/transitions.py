@@ -10,14 +10,16 @@ from sqlalchemy.exc import IntegrityError
 from infra import repository as repo
 from infra.db import session_scope
 from models.audit import AuditEntry
-from models.campaign import Campaign, SchoolEnrolment, TeacherEnrolment
+from models.assessment import school_facts
+from models.campaign import Campaign, MicroAbility, PeerReview, SchoolEnrolment, Submission, TeacherEnrolment
 from models.clock import utcnow
-from models.enums import SchoolEvent, SchoolState, TaskStatus, UnitLevel
-from models.errors import DomainError, StaleState
+from models.enums import Grade, SchoolEvent, SchoolState, TaskStatus, UnitLevel
+from models.errors import DomainError, RuleViolated, StaleState
 from models.human_task import TASK_ASSIGNMENT, HumanTask
 from models.lifecycle import TASK_OPENED_ON_ENTRY, TransitionContext
 from models.org import Unit
 from models.policy import Policy
+from models.rubric import excellent_cap
 from models.rules import TeacherStanding
 from models.transition import TransitionOutcome, TransitionRequest
 from tasks.common import TASK_DEFAULTS
@@ -39,10 +41,16 @@ class SchoolSnapshot:
     units: dict[UnitLevel, int]
     command_key: str
     applied: TransitionOutcome | None
+    catalog: dict[str, MicroAbility]
+    school_set: tuple[str, ...] | None
 
     def context(self, request: TransitionRequest) -> TransitionContext:
-        """The guard context for this request."""
-        return TransitionContext(self.state, request.payload, self.policy, self.teachers)
+        """The guard context for this request, with the facts a county assessment reads."""
+        works = request.payload.get("works_sent_up")
+        facts = school_facts(self.policy, self.teachers, self.catalog, self.school_set,
+                             works if isinstance(works, int) and not isinstance(works, bool) else None)
+        return TransitionContext(self.state, request.payload, self.policy, self.teachers, self.catalog,
+                                 self.school_set, facts)
 
 
 def _ancestry(session, school_id: int) -> dict[UnitLevel, int]:
@@ -78,16 +86,30 @@ def load_school_snapshot(request: TransitionRequest) -> SchoolSnapshot:
         teachers = session.scalars(
             select(TeacherEnrolment).where(TeacherEnrolment.school_enrolment_id == enrolment.id)
         ).all()
+        reviewers = set(session.scalars(
+            select(PeerReview.reviewer_enrolment_id)
+            .join(TeacherEnrolment, TeacherEnrolment.id == PeerReview.reviewer_enrolment_id)
+            .where(TeacherEnrolment.school_enrolment_id == enrolment.id)).all())
+        catalog = {m.code: m for m in session.scalars(
+            select(MicroAbility).where(MicroAbility.campaign_id == enrolment.campaign_id)).all()}
+        session.expunge_all()
+        school_set = (enrolment.plan or {}).get("micro_abilities")
         return SchoolSnapshot(
             enrolment_id=enrolment.id,
             campaign_id=enrolment.campaign_id,
             state=SchoolState(enrolment.state),
             version=enrolment.version,
             policy=Policy.model_validate(campaign.policy),
-            teachers=tuple(TeacherStanding(t.online_hours, t.practice_hours, t.result) for t in teachers),
+            teachers=tuple(
+                TeacherStanding(t.online_hours, t.practice_hours, t.result, tuple(t.choices),
+                                t.id in reviewers or len(teachers) == 1)
+                for t in teachers
+            ),
             units=_ancestry(session, enrolment.school_id),
             command_key=key,
             applied=_outcome_of(prior, request.school, enrolment.version, True) if prior else None,
+            catalog=catalog,
+            school_set=tuple(school_set) if school_set is not None else None,
         )
 
 
@@ -115,6 +137,10 @@ def _commit_once(request, snapshot: SchoolSnapshot, to_state: SchoolState, flow_
         values = {"updated_at": now}
         if request.event == SchoolEvent.SUBMIT_PLAN:
             values["plan"] = dict(request.payload["plan"])
+        if request.event in (SchoolEvent.PASS_COUNTY_ASSESSMENT, SchoolEvent.FAIL_COUNTY_ASSESSMENT):
+            values["county_score"] = request.payload.get("score")
+        if request.event == SchoolEvent.PASS_COUNTY_ASSESSMENT:
+            values["county_grade"] = _county_grade(session, request, snapshot)
         if not repo.advance_school(session, snapshot.enrolment_id, snapshot.version, to_state, **values):
             raise StaleState(f"school '{request.school}' changed while '{request.event}' was being applied")
         _close_school_tasks(session, request, snapshot, now)
@@ -126,6 +152,19 @@ def _commit_once(request, snapshot: SchoolSnapshot, to_state: SchoolState, flow_
         )
         repo.append_audit(session, [entry])
         return _outcome_of(entry, request.school, snapshot.version + 1, False)
+
+
+def _county_grade(session, request: TransitionRequest, snapshot: SchoolSnapshot) -> Grade:
+    """合格, or 优秀 when asked for and the county's quota (003: 优秀等次控制在总数30%以内) has room."""
+    if not request.payload.get("excellent"):
+        return Grade.PASS
+    share = snapshot.policy.school_excellent_cap
+    county = snapshot.units[UnitLevel.COUNTY]
+    cap = excellent_cap(repo.county_school_count(session, snapshot.campaign_id, county), share) if share else None
+    if cap is not None and not repo.take_excellent_quota(session, snapshot.campaign_id, county, cap):
+        raise RuleViolated("excellent_cap", f"the county has granted its {cap} excellent grade(s) "
+                                            f"({share:.0%} of its schools)")
+    return Grade.EXCELLENT
 
 
 def _close_school_tasks(session, request: TransitionRequest, snapshot: SchoolSnapshot, now) -> None:

@@ -16,6 +16,12 @@ app = typer.Typer(help="Tisheng: the 提升工程2.0 approval pipeline.", no_arg
                   pretty_exceptions_enable=False)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+policy_app = typer.Typer(help="Campaign policies: the shipped presets and an office's own files.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+catalog_app = typer.Typer(help="A campaign's micro-ability catalog.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+hours_app = typer.Typer(help="Teachers' training hours.", no_args_is_help=True)
+app.add_typer(hours_app, name="hours")
 err = Console(stderr=True)
 
 
@@ -25,14 +31,14 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _prepare(log_level: str = "WARNING") -> None:
-    """Settings checked, Prefect pointed at the data dir, schema migrated."""
+    """Settings checked, Prefect pointed at the data dir (console quiet for one-shot commands), schema migrated."""
     try:
         settings = get_settings()
     except ValidationError as exc:
         _fail("invalid settings: " + "; ".join(
             f"TISHENG_{'_'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}"
             for e in exc.errors()))
-    configure_prefect_env(settings, log_level)
+    configure_prefect_env(settings, log_level, quiet_console=log_level != "INFO")
     from infra.db import migrate
 
     migrate()
@@ -167,6 +173,95 @@ def serve_flows() -> None:
     from flows.deployments import tisheng_deployments
 
     serve(*tisheng_deployments())
+
+
+@policy_app.command("show")
+def policy_show(name: Annotated[str, typer.Argument(help="Preset name, e.g. yanzhou-2022.")]) -> None:
+    """Print a preset as YAML (a file an office can copy and edit)."""
+    import yaml
+
+    from models.errors import DomainError
+    from models.policy import load_preset
+
+    try:
+        policy = load_preset(name)
+    except DomainError as exc:
+        _fail(exc.detail)
+    sys.stdout.write(yaml.safe_dump(policy.model_dump(mode="json", exclude_none=True), allow_unicode=True,
+                                    sort_keys=False))
+
+
+@policy_app.command("check")
+def policy_check(path: Annotated[str, typer.Argument(help="A policy YAML file.")]) -> None:
+    """Validate a policy file; list every problem with its path, exit 1 if there is any."""
+    from pathlib import Path
+
+    from models.errors import DomainError
+    from models.policy import load_policy_file
+
+    try:
+        policy = load_policy_file(Path(path))
+    except DomainError as exc:
+        for problem in exc.detail.split("; "):
+            sys.stderr.write(f"{problem}\n")
+        raise typer.Exit(1)
+    Console().print(f"{path}: valid policy '{policy.name}'")
+
+
+def _run_import(kind: str, path: str, parse, run) -> None:
+    """Parse a file (every bad line reported, nothing imported), then run its import flow."""
+    from pathlib import Path
+
+    from models.errors import DomainError
+
+    _prepare()
+    from infra.prefect_env import fast_flow_runs
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{path}: cannot read {kind}: {exc}")
+    try:
+        items = parse(text, path)
+        with fast_flow_runs():
+            summary = run(items)
+    except DomainError as exc:
+        for problem in exc.detail.split("; "):
+            sys.stderr.write(f"{problem}\n")
+        raise typer.Exit(1)
+    Console().print(f"{path}: imported " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+
+
+@catalog_app.command("import")
+def catalog_import(
+    path: Annotated[str, typer.Argument(help="Catalog CSV: code,name,environment,dimension,evidence_items,confirmed")],
+    campaign: Annotated[str, typer.Option(help="Campaign whose catalog is replaced.")],
+) -> None:
+    """Replace a campaign's micro-ability catalog; a malformed file is refused whole, line by line."""
+    from models.catalog import parse_catalog
+
+    def run(entries):
+        from flows.imports import import_catalog
+
+        return import_catalog(campaign, entries)
+
+    _run_import("catalog", path, lambda text, origin: parse_catalog(text, origin), run)
+
+
+@hours_app.command("import")
+def hours_import(
+    path: Annotated[str, typer.Argument(help="Platform export CSV: teacher,course,minutes_watched,course_minutes,kind")],
+    campaign: Annotated[str, typer.Option(help="Campaign the teachers are enrolled in.")],
+) -> None:
+    """Import a training platform's hour records; a file with any bad row imports nothing."""
+    from models.hours import parse_hour_records
+
+    def run(records):
+        from flows.imports import import_hours
+
+        return import_hours(campaign, records)
+
+    _run_import("hour records", path, lambda text, origin: parse_hour_records(text, origin), run)
 
 
 @audit_app.command("verify")

@@ -1,0 +1,19 @@
+"""Flows that load an office's files: a platform's hour export, a replacement catalog."""
+from prefect import flow
+
+from models.catalog import CatalogEntry
+from models.hours import HourRecord
+from tasks.campaigns import campaign_id_of, replace_catalog
+from tasks.teacher_work import import_hour_records
+
+
+@flow(name="import-hour-records", flow_run_name="hours · {campaign}", persist_result=False)
+def import_hours(campaign: str, records: list[HourRecord]) -> dict[str, int]:
+    """Store a validated hour export for a campaign and recompute the teachers' hours, all or nothing."""
+    return import_hour_records(campaign_id_of(campaign), records)
+
+
+@flow(name="import-catalog", flow_run_name="catalog · {campaign}", persist_result=False)
+def import_catalog(campaign: str, entries: list[CatalogEntry]) -> dict[str, int]:
+    """Replace a campaign's micro-ability catalog with a validated file."""
+    return replace_catalog(campaign_id_of(campaign), entries)
