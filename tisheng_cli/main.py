@@ -92,8 +92,8 @@ def demo(
     out = Console()
     out.print(stage_table(histories, run.seconds_by_state))
     runs = sum(len(v) for v in run.seconds_by_state.values())
-    out.print(f"campaign {run.roster.campaign}: {schools} schools, {runs} transition flow runs, "
-              f"{elapsed:.1f} s in all (Prefect server start included)")
+    typer.echo(f"campaign {run.roster.campaign}: {schools} schools, {runs} transition flow runs, "
+               f"{elapsed:.1f} s in all (Prefect server start included)")
 
 
 @app.command()
@@ -205,7 +205,7 @@ def policy_check(path: Annotated[str, typer.Argument(help="A policy YAML file.")
         for problem in exc.detail.split("; "):
             sys.stderr.write(f"{problem}\n")
         raise typer.Exit(1)
-    Console().print(f"{path}: valid policy '{policy.name}'")
+    typer.echo(f"{path}: valid policy '{policy.name}'")
 
 
 def _run_import(kind: str, path: str, parse, run) -> None:
@@ -229,7 +229,7 @@ def _run_import(kind: str, path: str, parse, run) -> None:
         for problem in exc.detail.split("; "):
             sys.stderr.write(f"{problem}\n")
         raise typer.Exit(1)
-    Console().print(f"{path}: imported " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+    typer.echo(f"{path}: imported " + ", ".join(f"{v} {k}" for k, v in summary.items()))
 
 
 @catalog_app.command("import")
@@ -276,7 +276,7 @@ def audit_verify() -> None:
         report = verify_chain(repo.audit_entries(session))
     if not report.ok:
         _fail(f"audit chain broken at entry {report.broken_at}: {report.problem}", code=1)
-    Console().print(f"audit chain OK: {report.entries} entries")
+    typer.echo(f"audit chain OK: {report.entries} entries")
 
 
 if __name__ == "__main__":

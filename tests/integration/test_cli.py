@@ -61,3 +61,41 @@ def test_bad_database_url_is_a_one_line_error(tmp_path):
     )
     assert env_done.returncode == 2 and "TISHENG_DATABASE_URL: must be a sqlite:// or postgresql:// URL" in env_done.stderr
     assert env_done.stderr.strip().count("\n") == 0
+
+
+def test_policy_check_lists_every_problem_with_its_path(tmp_path):
+    bad = tmp_path / "policy.yaml"
+    bad.write_text("name: x\nhours: {online_min: -1, practice_min: 25, total_min: 50}\nspot_check_ratio: 3\n")
+    done = tisheng("policy", "check", str(bad), data_dir=tmp_path)
+    assert done.returncode == 1
+    assert "hours.online_min:" in done.stderr and "spot_check_ratio:" in done.stderr and "choices:" in done.stderr
+
+
+def test_a_shown_preset_checks_valid(tmp_path):
+    shown = tisheng("policy", "show", "beijing-2021", data_dir=tmp_path)
+    assert shown.returncode == 0 and "scheme: beijing" in shown.stdout
+    (tmp_path / "b.yaml").write_text(shown.stdout, encoding="utf-8")
+    checked = tisheng("policy", "check", str(tmp_path / "b.yaml"), data_dir=tmp_path)
+    assert checked.returncode == 0 and "valid policy 'beijing-2021'" in checked.stdout
+
+
+def test_hour_import_is_all_or_nothing(demo_json, tmp_path):
+    data_dir, _ = demo_json
+    header = "teacher,course,minutes_watched,course_minutes,kind\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "DEMO-X1-S001-t001,补充,60,60,online\nnobody,补充,60,60,online\n", encoding="utf-8")
+    done = tisheng("hours", "import", str(bad), "--campaign", "demo-yanzhou-2022-s7", data_dir=data_dir)
+    assert done.returncode == 1 and done.stderr.strip() == "line 3: teacher 'nobody' is not enrolled in this campaign"
+    good = tmp_path / "good.csv"
+    good.write_text(header + "DEMO-X1-S001-t001,补充,60,60,online\n", encoding="utf-8")
+    done = tisheng("hours", "import", str(good), "--campaign", "demo-yanzhou-2022-s7", data_dir=data_dir)
+    assert done.returncode == 0 and "imported 1 records, 1 teachers" in done.stdout
+
+
+def test_catalog_import_refuses_a_malformed_file_line_by_line(demo_json, tmp_path):
+    data_dir, _ = demo_json
+    bad = tmp_path / "catalog.csv"
+    bad.write_text("code,name,environment,dimension,evidence_items,confirmed\nA1,名,A,学情分析,方案,yes\n"
+                   "A2,名,Q,学情分析,方案,no\nA3,名,A,其他,方案,no\n", encoding="utf-8")
+    done = tisheng("catalog", "import", str(bad), "--campaign", "demo-yanzhou-2022-s7", data_dir=data_dir)
+    assert done.returncode == 1 and "line 3: environment 'Q'" in done.stderr and "line 4: dimension '其他'" in done.stderr

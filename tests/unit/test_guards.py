@@ -3,21 +3,25 @@ import pytest
 
 from models.enums import Grade, SchoolEvent as E, SchoolState as S
 from models.errors import GuardRejected
+from models.catalog import load_catalog
 from models.lifecycle import TransitionContext, decide
 from models.policy import load_preset
 from models.rules import TeacherStanding
 
 YANZHOU = load_preset("yanzhou-2022")
 ZHUZHOU = load_preset("zhuzhou-2021")
-PLAN = {"development_plan": "规划", "research_plan": "研修方案", "assessment_plan": "考核方案", "research_theme": "主题"}
+CATALOG = {e.code: e for e in load_catalog()}
+SCHOOL_SET = ["A1", "A3", "A5", "B2", "B4", "B6", "C3", "C4", "C5"]
+PLAN = {"development_plan": "规划", "research_plan": "研修方案", "assessment_plan": "考核方案", "research_theme": "主题",
+        "micro_abilities": SCHOOL_SET}
 
 
 def ctx(state, payload=None, teachers=(), policy=YANZHOU):
-    return TransitionContext(state, payload or {}, policy, tuple(teachers))
+    return TransitionContext(state, payload or {}, policy, tuple(teachers), CATALOG, tuple(SCHOOL_SET))
 
 
-def trained(online=25.0, practice=25.0, result=None):
-    return TeacherStanding(online, practice, result)
+def trained(online=25.0, practice=25.0, result=None, choices=("A1", "B2", "C4")):
+    return TeacherStanding(online, practice, result, tuple(choices))
 
 
 def graded(passed: int, failed: int):
@@ -94,3 +98,23 @@ def test_policy_without_point_table_needs_no_score():
 def test_sampling_decision_carries_its_seed_and_population():
     assert rejected_by(ctx(S.LOCKED, {"sample_seed": 1}), E.SKIP_SPOT_CHECK) == "sample_is_recorded"
     assert decide(ctx(S.LOCKED, {"sample_seed": 0, "population_hash": "ab"}), E.SAMPLE_FOR_SPOT_CHECK) == S.SPOT_CHECK
+
+
+def test_yanzhou_plan_needs_8_to_10_micro_abilities_spanning_three_environments():
+    # 003: 选取 8-10 项微能力…涵盖多媒体教学环境、混合学习环境、智慧学习环境
+    seven = {**PLAN, "micro_abilities": SCHOOL_SET[:7]}
+    no_smart = {**PLAN, "micro_abilities": ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3"]}
+    assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": seven}), E.SUBMIT_PLAN) == "school_set_is_valid"
+    assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": no_smart}), E.SUBMIT_PLAN) == "school_set_is_valid"
+    without_set = {k: v for k, v in PLAN.items() if k != "micro_abilities"}
+    assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": without_set}), E.SUBMIT_PLAN) == "school_set_is_valid"
+    assert decide(ctx(S.PLAN_DRAFTING, {"plan": without_set}, policy=ZHUZHOU), E.SUBMIT_PLAN) == S.PLAN_SUBMITTED
+
+
+def test_training_needs_three_micro_abilities_from_the_school_set():
+    # 003: 指导教师选择三项微能力
+    two = ctx(S.TRAINING, teachers=[trained(), trained(choices=("A1", "B2"))])
+    assert rejected_by(two, E.FINISH_TRAINING) == "every_teacher_chose_validly"
+    outside = ctx(S.TRAINING, teachers=[trained(choices=("A1", "B2", "C7"))])
+    assert rejected_by(outside, E.FINISH_TRAINING) == "every_teacher_chose_validly"
+    assert decide(ctx(S.TRAINING, teachers=[trained()]), E.FINISH_TRAINING) == S.SCHOOL_REVIEW
