@@ -28,6 +28,7 @@ from flows.demo import run_demo, set_up_demo_campaign  # noqa: E402
 from flows.transition import run_transition  # noqa: E402
 from infra.db import migrate  # noqa: E402
 from infra.prefect_env import fast_flow_runs  # noqa: E402
+from models.catalog import load_catalog  # noqa: E402
 from models.enums import SchoolEvent  # noqa: E402
 from models.lifecycle import decide  # noqa: E402
 from models.simulation import DemoScript  # noqa: E402
@@ -40,9 +41,12 @@ def empty_flow(request: TransitionRequest) -> None:
     """Prefect's floor: a flow run that does nothing."""
 
 
+CATALOG = {e.code: e for e in load_catalog()}
+
+
 def submit(campaign: str, school: str) -> TransitionRequest:
     return TransitionRequest(campaign=campaign, county="DEMO-C1-X1", school=school, event=SchoolEvent.SUBMIT_PLAN,
-                             actor="bench", payload={"plan": DemoScript(0, [school]).plan(school)}, expected_version=1)
+                             actor="bench", payload={"plan": DemoScript(0, [school]).plan(school, CATALOG)}, expected_version=1)
 
 
 def direct(request: TransitionRequest) -> None:

@@ -5,9 +5,13 @@ from fastapi.testclient import TestClient
 from api.app import app
 from flows.demo import set_up_demo_campaign
 from flows.transition import run_transition
+from models.catalog import load_catalog
 from models.enums import SchoolEvent
 from models.simulation import DemoScript
 from models.transition import TransitionRequest
+
+
+CATALOG = {e.code: e for e in load_catalog()}
 
 
 @pytest.fixture
@@ -15,7 +19,7 @@ def client(database, prefect_harness, campaign_code):
     set_up_demo_campaign(campaign_code, "yanzhou-2022", schools=3, teachers=1)
     run_transition(TransitionRequest(campaign=campaign_code, county="DEMO-C1-X1", school="DEMO-X1-S002",
                                      event=SchoolEvent.SUBMIT_PLAN, actor="admin",
-                                     payload={"plan": DemoScript(1, ["DEMO-X1-S002"]).plan("DEMO-X1-S002")}))
+                                     payload={"plan": DemoScript(1, ["DEMO-X1-S002"]).plan("DEMO-X1-S002", CATALOG)}))
     return TestClient(app), campaign_code
 
 

@@ -7,6 +7,7 @@ from flows.transition import run_transition
 from infra import repository as repo
 from infra.db import session_scope
 from models.audit import AuditEntry
+from models.catalog import load_catalog
 from models.enums import SchoolEvent as E, SchoolState as S, TaskKind, TaskStatus
 from models.errors import DomainError, GuardRejected, IllegalTransition, StaleState
 from models.human_task import HumanTask
@@ -14,7 +15,7 @@ from models.simulation import DemoScript
 from models.transition import TransitionRequest
 
 SCHOOL = "DEMO-X1-S001"
-PLAN = DemoScript(1, [SCHOOL]).plan(SCHOOL)
+PLAN = DemoScript(1, [SCHOOL]).plan(SCHOOL, {e.code: e for e in load_catalog()})
 
 
 @pytest.fixture
