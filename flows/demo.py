@@ -27,9 +27,10 @@ SCHOOL_TASK_KINDS = tuple(TASK_OPENED_ON_ENTRY.values())
 
 
 @flow(name="demo-campaign-setup", flow_run_name="set up · {campaign}", persist_result=False)
-def set_up_demo_campaign(campaign: str, preset: str, schools: int, teachers: int) -> DemoRoster:
-    """Create a demo campaign under a policy preset with the shipped catalog."""
-    return insert_demo_campaign(campaign, load_preset(preset), load_catalog(), schools, teachers)
+def set_up_demo_campaign(campaign: str, preset: str | Policy, schools: int, teachers: int) -> DemoRoster:
+    """Create a demo campaign under a policy (a preset's name, or an office's own) with the shipped catalog."""
+    policy = load_preset(preset) if isinstance(preset, str) else preset
+    return insert_demo_campaign(campaign, policy, load_catalog(), schools, teachers)
 
 
 @flow(name="demo-teacher-work", flow_run_name="teacher work · {school}", persist_result=False)
@@ -164,9 +165,9 @@ class DemoDriver:
         return self.run
 
 
-def run_demo(preset: str, schools: int, teachers: int, seed: int, campaign: str | None = None,
+def run_demo(preset: str | Policy, schools: int, teachers: int, seed: int, campaign: str | None = None,
              progress: Callable[[str], None] = lambda _: None) -> DemoRun:
     """Set up a demo campaign and drive it to the end; deterministic for a given seed."""
-    code = campaign or f"demo-{preset}-s{seed}"
+    code = campaign or f"demo-{preset if isinstance(preset, str) else preset.name}-s{seed}"
     roster = set_up_demo_campaign(code, preset, schools, teachers)
     return DemoDriver(roster, seed, progress).drive()

@@ -1,6 +1,6 @@
 """The school lifecycle as data: (state, event) → move with named guards, and the tasks each state opens."""
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -10,7 +10,8 @@ from models.choices import Ability, school_set_violations, teacher_choice_violat
 from models.errors import RuleViolated
 from models.policy import Policy
 from models.rubric import SchoolFacts, load_rubric, score_sheet
-from models.rules import TeacherStanding, hours_shortfall, pass_rate
+from models.grading import summarise_review
+from models.rules import TeacherStanding, hours_shortfall
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,10 @@ def every_teacher_has_result(ctx: TransitionContext) -> str | None:
 
 def teacher_pass_rate_met(ctx: TransitionContext) -> str | None:
     """The teachers' pass rate reaches the policy target (003: 合格率 95%以上; 000: 98%以上)."""
-    target = ctx.policy.teacher_pass_rate_min
-    if target is None:
+    summary = summarise_review([t.result for t in ctx.teachers], ctx.policy)
+    if summary.pass_rate_met:
         return None
-    rate = pass_rate(t.result for t in ctx.teachers)
-    return None if rate >= target else f"pass rate {rate:.1%} < {target:.0%}"
+    return f"pass rate {summary.pass_rate:.1%} < {ctx.policy.teacher_pass_rate_min:.0%}"
 
 
 def _score_against_mark(ctx: TransitionContext) -> tuple[float, float] | str | None:
@@ -180,8 +180,12 @@ def find_move(state: S, event: E) -> Move:
 
 
 def prepare(ctx: TransitionContext, event: E) -> TransitionContext:
-    """Derive what the decision implies before the guards: a county decision under a point table
-    gets its score sheet (003 附件1) and total from the expert's item scores and the school's facts."""
+    """Derive what the decision implies before the guards: an application records the review's pass and
+    excellent rates against the policy; a county decision under a point table gets its score sheet
+    (003 附件1) and total from the expert's item scores and the school's facts."""
+    if event in (E.APPLY_FOR_COUNTY_ASSESSMENT, E.FINISH_RECTIFICATION):
+        summary = summarise_review([t.result for t in ctx.teachers], ctx.policy)
+        return replace(ctx, payload={**ctx.payload, "review_summary": asdict(summary)})
     if event not in (E.PASS_COUNTY_ASSESSMENT, E.FAIL_COUNTY_ASSESSMENT) or ctx.policy.rubric is None:
         return ctx
     if not isinstance(ctx.payload.get("scores"), Mapping):

@@ -58,14 +58,17 @@ def demo(
     teachers: Annotated[int, typer.Option(min=1, max=500, help="Teachers per school.")] = 20,
     seed: Annotated[int, typer.Option(help="Seed of every simulated decision.")] = 2022,
     campaign: Annotated[str | None, typer.Option(help="Campaign code (default demo-PRESET-sSEED).")] = None,
+    policy_file: Annotated[str | None, typer.Option(help="An office's own policy YAML instead of a preset.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
     """Create a demo campaign and drive every school through the whole lifecycle."""
+    from pathlib import Path
+
     from models.errors import DomainError
-    from models.policy import load_preset
+    from models.policy import load_policy_file, load_preset
 
     try:
-        load_preset(preset)
+        policy = load_policy_file(Path(policy_file)) if policy_file else load_preset(preset)
     except DomainError as exc:
         _fail(exc.detail)
     _prepare()
@@ -80,7 +83,8 @@ def demo(
                   console=err, transient=True) as bar, fast_flow_runs():
         job = bar.add_task("schools locked", total=schools)
         try:
-            run = run_demo(preset, schools, teachers, seed, campaign, progress=lambda _: bar.advance(job))
+            run = run_demo(policy if policy_file else preset, schools, teachers, seed, campaign,
+                           progress=lambda _: bar.advance(job))
         except DomainError as exc:
             _fail(exc.detail)
     elapsed = time.perf_counter() - start
