@@ -2,7 +2,7 @@
 from fastapi import FastAPI
 
 from api import problems
-from api.routes import campaigns
+from api.routes import auth, campaigns
 
 app = FastAPI(
     title="Tisheng",
@@ -10,6 +10,7 @@ app = FastAPI(
     version="0.1.0",
 )
 problems.install(app)
+app.include_router(auth.router)
 app.include_router(campaigns.router)
 
 

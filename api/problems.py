@@ -34,7 +34,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status_code, exc.title, exc.detail)
+        response = problem(exc.status_code, exc.title, exc.detail)
+        if exc.status_code == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -51,4 +54,6 @@ def install(app: FastAPI) -> None:
         return problem(500, "Internal error", "the error was logged")
 
 
-ERROR_RESPONSES = {code: {"model": Problem, "content": {PROBLEM: {}}} for code in (404, 422)}
+def error_responses(*codes: int) -> dict[int, dict]:
+    """OpenAPI entries documenting problem+json answers for these status codes."""
+    return {code: {"model": Problem, "content": {PROBLEM: {}}} for code in codes}

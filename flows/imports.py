@@ -3,8 +3,10 @@ from prefect import flow
 
 from models.catalog import CatalogEntry
 from models.hours import HourRecord
+from models.roster import RosterLine
 from tasks.campaigns import campaign_id_of, replace_catalog
 from tasks.teacher_work import import_hour_records
+from tasks.users import upsert_users
 
 
 @flow(name="import-hour-records", flow_run_name="hours · {campaign}", persist_result=False)
@@ -17,3 +19,9 @@ def import_hours(campaign: str, records: list[HourRecord]) -> dict[str, int]:
 def import_catalog(campaign: str, entries: list[CatalogEntry]) -> dict[str, int]:
     """Replace a campaign's micro-ability catalog with a validated file."""
     return replace_catalog(campaign_id_of(campaign), entries)
+
+
+@flow(name="import-users", flow_run_name="users · {count} lines", persist_result=False)
+def import_users(lines: list[RosterLine], count: int) -> dict[str, int]:
+    """Create or update the users of a roster file."""
+    return upsert_users(lines)

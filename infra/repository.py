@@ -10,7 +10,7 @@ from models.clock import utcnow
 from models.enums import TaskStatus
 from models.errors import NotFound
 from models.human_task import HumanTask
-from models.org import Unit
+from models.org import Person, Unit
 
 
 def campaign_by_code(session: Session, code: str) -> Campaign:
@@ -130,3 +130,13 @@ def take_excellent_quota(session: Session, campaign_id: int, county_id: int, cap
         .values(excellent_granted=CountyQuota.excellent_granted + 1)
     )
     return result.rowcount == 1
+
+
+def unit_parents(session: Session) -> dict[int, int | None]:
+    """Every unit's parent, for scope checks (the tree is small: ~25,000 schools for a large province)."""
+    return dict(session.execute(select(Unit.id, Unit.parent_id)).all())
+
+
+def person_by_username(session: Session, username: str) -> Person | None:
+    """The active person with this username, if any."""
+    return session.scalars(select(Person).where(Person.username == username, Person.active.is_(True))).first()

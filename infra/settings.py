@@ -2,8 +2,13 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+DEMO_SECRET = "tisheng-demo-secret-not-for-production"
 
 
 class Settings(BaseSettings):
@@ -18,6 +23,11 @@ class Settings(BaseSettings):
     prefect_database_url: str | None = Field(
         default=None, description="Database of the local Prefect server (postgresql+asyncpg://…); SQLite if unset."
     )
+    environment: Literal["demo", "production"] = Field(
+        default="demo", description="'production' refuses the default secret key."
+    )
+    secret_key: str = Field(default=DEMO_SECRET, min_length=32, description="Signs access tokens (HS256, ≥ 32 bytes).")
+    token_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Lifetime of an access token.")
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     prefect_port: int = Field(default=4200, ge=1, le=65535)
@@ -35,6 +45,12 @@ class Settings(BaseSettings):
         if value is not None and value.startswith("postgresql://"):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @model_validator(mode="after")
+    def _no_default_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and self.secret_key == DEMO_SECRET:
+            raise ValueError("TISHENG_SECRET_KEY must be set to a secret of your own in production")
+        return self
 
     @property
     def db_url(self) -> str:

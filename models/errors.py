@@ -80,3 +80,17 @@ class InvalidRecords(DomainError):
 
     status_code = 422
     title = "Invalid import file"
+
+
+class NotAuthenticated(DomainError):
+    """No valid credentials came with the request."""
+
+    status_code = 401
+    title = "Not authenticated"
+
+
+class OutOfScope(DomainError):
+    """The subject lies outside the caller's unit subtree, or the caller's role may not do this."""
+
+    status_code = 403
+    title = "Forbidden"

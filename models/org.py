@@ -23,3 +23,5 @@ class Person(SQLModel, table=True):
     name: str = Field(max_length=100)
     role: Role = Field(sa_type=String(32))
     unit_id: int = Field(foreign_key="unit.id", index=True)
+    password_hash: str | None = Field(default=None, max_length=200)
+    active: bool = True

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from infra import repository as repo
 from infra.db import session_scope
+from infra.security import hash_password
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, TeacherEnrolment
 from models.catalog import CatalogEntry
 from models.enums import Role, UnitLevel
@@ -45,10 +46,14 @@ def _unit(session, code: str, name: str, level: UnitLevel, parent: Unit | None) 
     return unit
 
 
-def _person(session, username: str, name: str, role: Role, unit: Unit) -> Person:
+DEMO_PASSWORD = "tisheng-demo"
+"""Password of every demo reviewer and office account (teachers get none)."""
+
+
+def _person(session, username: str, name: str, role: Role, unit: Unit, password_hash: str | None = None) -> Person:
     person = session.scalars(select(Person).where(Person.username == username)).first()
     if person is None:
-        person = Person(username=username, name=name, role=role, unit_id=unit.id)
+        person = Person(username=username, name=name, role=role, unit_id=unit.id, password_hash=password_hash)
         session.add(person)
     return person
 
@@ -61,6 +66,7 @@ def insert_demo_campaign(
     with session_scope() as session:
         if session.scalars(select(Campaign).where(Campaign.code == campaign)).first():
             raise DomainError(f"campaign '{campaign}' already exists; pass another --campaign or a fresh data directory")
+        staff_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow by design: one hash for all demo staff
         province = _unit(session, "DEMO", "演示省", UnitLevel.PROVINCE, None)
         city = _unit(session, "DEMO-C1", "演示市", UnitLevel.CITY, province)
         county = _unit(session, "DEMO-C1-X1", "演示县", UnitLevel.COUNTY, city)
@@ -69,7 +75,7 @@ def insert_demo_campaign(
             ("demo-city-expert", Role.CITY_EXPERT, city), ("demo-county-office", Role.COUNTY_OFFICE, county),
             ("demo-county-expert", Role.COUNTY_EXPERT, county),
         ]:
-            _person(session, username, username, role, unit)
+            _person(session, username, username, role, unit, staff_hash)
         row = Campaign(code=campaign, year=policy.final_deadline.year, region_unit_id=city.id,
                        policy_name=policy.name, policy=policy.model_dump(mode="json"))
         session.add(row)
@@ -81,8 +87,8 @@ def insert_demo_campaign(
         for n in range(1, schools + 1):
             school = _unit(session, f"DEMO-X1-S{n:03d}", f"演示县第{n}学校", UnitLevel.SCHOOL, county)
             codes.append(school.code)
-            _person(session, f"{school.code}-admin", f"{school.name}管理员", Role.SCHOOL_ADMIN, school)
-            _person(session, f"{school.code}-leader", f"{school.name}教研组长", Role.GROUP_LEADER, school)
+            _person(session, f"{school.code}-admin", f"{school.name}管理员", Role.SCHOOL_ADMIN, school, staff_hash)
+            _person(session, f"{school.code}-leader", f"{school.name}教研组长", Role.GROUP_LEADER, school, staff_hash)
             people = [_person(session, f"{school.code}-t{t:03d}", f"{school.name}教师{t}", Role.TEACHER, school)
                       for t in range(1, teachers + 1)]
             enrolment = SchoolEnrolment(campaign_id=row.id, school_id=school.id)

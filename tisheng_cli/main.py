@@ -22,6 +22,8 @@ catalog_app = typer.Typer(help="A campaign's micro-ability catalog.", no_args_is
 app.add_typer(catalog_app, name="catalog")
 hours_app = typer.Typer(help="Teachers' training hours.", no_args_is_help=True)
 app.add_typer(hours_app, name="hours")
+users_app = typer.Typer(help="People who log in: reviewers, offices, teachers.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 err = Console(stderr=True)
 
 
@@ -266,6 +268,21 @@ def hours_import(
         return import_hours(campaign, records)
 
     _run_import("hour records", path, lambda text, origin: parse_hour_records(text, origin), run)
+
+
+@users_app.command("import")
+def users_import(
+    path: Annotated[str, typer.Argument(help="Roster CSV: username,name,role,unit_code,password")],
+) -> None:
+    """Create or update users from a roster; a file with any bad row imports nothing."""
+    from models.roster import parse_roster
+
+    def run(lines):
+        from flows.imports import import_users
+
+        return import_users(lines, len(lines))
+
+    _run_import("roster", path, lambda text, origin: parse_roster(text, origin), run)
 
 
 @audit_app.command("verify")

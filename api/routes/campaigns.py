@@ -1,18 +1,21 @@
 """Read routes for project offices: where the schools of a campaign stand, and one school's history."""
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from api.deps import SessionDep
-from api.problems import ERROR_RESPONSES
+from api.deps import CurrentUser, SessionDep
+from api.problems import error_responses
 from infra import repository as repo
 from models.audit import AuditEntry
 from models.campaign import SchoolEnrolment
+from models.errors import OutOfScope
+from models.scope import within
 
-router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=error_responses(401, 403, 404, 422))
 
 
 class Progress(BaseModel):
@@ -46,19 +49,24 @@ class SchoolHistory(BaseModel):
 
 
 @router.get("/{campaign}/progress", response_model=Progress)
-def campaign_progress(campaign: str, session: SessionDep) -> Progress:
-    """Count the campaign's schools in each lifecycle state."""
+def campaign_progress(campaign: str, session: SessionDep, user: CurrentUser) -> Progress:
+    """Count the campaign's schools in each lifecycle state, among those inside the caller's unit."""
     row = repo.campaign_by_code(session, campaign)
-    counts = dict(session.execute(
-        select(SchoolEnrolment.state, func.count()).where(SchoolEnrolment.campaign_id == row.id)
-        .group_by(SchoolEnrolment.state)).all())
-    return Progress(campaign=campaign, schools=sum(counts.values()), by_state=counts)
+    parents = repo.unit_parents(session)
+    if not (within(user.unit_id, row.region_unit_id, parents) or within(row.region_unit_id, user.unit_id, parents)):
+        raise OutOfScope(f"campaign '{campaign}' is outside your unit")
+    states = session.execute(select(SchoolEnrolment.school_id, SchoolEnrolment.state)
+                             .where(SchoolEnrolment.campaign_id == row.id)).all()
+    counts = Counter(state for school, state in states if within(user.unit_id, school, parents))
+    return Progress(campaign=campaign, schools=sum(counts.values()), by_state=dict(counts))
 
 
 @router.get("/{campaign}/schools/{school}/history", response_model=SchoolHistory)
-def school_history(campaign: str, school: str, session: SessionDep) -> SchoolHistory:
+def school_history(campaign: str, school: str, session: SessionDep, user: CurrentUser) -> SchoolHistory:
     """A school's audit entries in order, each naming the flow run that applied it."""
     enrolment = repo.school_enrolment(session, campaign, school)
+    if not within(user.unit_id, enrolment.school_id, repo.unit_parents(session)):
+        raise OutOfScope(f"school '{school}' is outside your unit")
     entries = session.scalars(select(AuditEntry).where(AuditEntry.school_enrolment_id == enrolment.id)
                               .order_by(AuditEntry.id)).all()
     return SchoolHistory(school=school, state=enrolment.state, version=enrolment.version,

@@ -99,3 +99,16 @@ def test_catalog_import_refuses_a_malformed_file_line_by_line(demo_json, tmp_pat
                    "A2,名,Q,学情分析,方案,no\nA3,名,A,其他,方案,no\n", encoding="utf-8")
     done = tisheng("catalog", "import", str(bad), "--campaign", "demo-yanzhou-2022-s7", data_dir=data_dir)
     assert done.returncode == 1 and "line 3: environment 'Q'" in done.stderr and "line 4: dimension '其他'" in done.stderr
+
+
+def test_user_import_is_all_or_nothing(demo_json, tmp_path):
+    data_dir, _ = demo_json
+    roster = tmp_path / "roster.csv"
+    roster.write_text("username,name,role,unit_code,password\nzhang,张,county_expert,DEMO-C1-X1,longpassword1\n"
+                      "li,李,teacher,DEMO-C1-X1,longpassword2\n", encoding="utf-8")
+    done = tisheng("users", "import", str(roster), data_dir=data_dir)
+    assert done.returncode == 1 and "line 3: role teacher belongs to a school, 'DEMO-C1-X1' is a county" in done.stderr
+    roster.write_text("username,name,role,unit_code,password\nzhang,张,county_expert,DEMO-C1-X1,longpassword1\n",
+                      encoding="utf-8")
+    done = tisheng("users", "import", str(roster), data_dir=data_dir)
+    assert done.returncode == 0 and "imported 1 users, 1 created" in done.stdout

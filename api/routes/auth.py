@@ -1,0 +1,47 @@
+"""Password login (OAuth2 password flow) issuing short-lived signed tokens."""
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.problems import error_responses
+from infra import repository as repo
+from infra.security import TokenClaims, issue_token, verify_password
+from models.errors import NotAuthenticated
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class Token(BaseModel):
+    """An OAuth2 bearer token."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    """Who the token speaks for."""
+
+    username: str
+    name: str
+    role: str
+    unit_id: int
+
+
+@router.post("/token", response_model=Token, responses=error_responses(401, 422))
+def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep) -> Token:
+    """Exchange a username and password for a bearer token."""
+    person = repo.person_by_username(session, form.username)
+    if person is None or not verify_password(person.password_hash, form.password):
+        raise NotAuthenticated("unknown username or wrong password")
+    token = issue_token(TokenClaims(person.username, person.role, person.unit_id), settings)
+    return Token(access_token=token, expires_in=settings.token_minutes * 60)
+
+
+@router.get("/me", response_model=Me, responses=error_responses(401))
+def me(user: CurrentUser) -> Me:
+    """The caller's identity, role and unit."""
+    return Me(username=user.username, name=user.name, role=user.role, unit_id=user.unit_id)
