@@ -2,7 +2,7 @@
 from fastapi import FastAPI
 
 from api import problems
-from api.routes import auth, campaigns
+from api.routes import auth, campaigns, tasks
 
 app = FastAPI(
     title="Tisheng",
@@ -12,6 +12,7 @@ app = FastAPI(
 problems.install(app)
 app.include_router(auth.router)
 app.include_router(campaigns.router)
+app.include_router(tasks.router)
 
 
 @app.get("/health", tags=["health"])

@@ -171,3 +171,13 @@ def run_demo(preset: str | Policy, schools: int, teachers: int, seed: int, campa
     code = campaign or f"demo-{preset if isinstance(preset, str) else preset.name}-s{seed}"
     roster = set_up_demo_campaign(code, preset, schools, teachers)
     return DemoDriver(roster, seed, progress).drive()
+
+
+def set_up_live_campaign(code: str, schools: int, seed: int) -> DemoRoster:
+    """A campaign whose schools have filed their plans and wait on the county office (for trying the inbox)."""
+    roster = set_up_demo_campaign(code, "yanzhou-2022", schools, 20)
+    driver = DemoDriver(roster, seed)
+    catalog = driver._catalog()
+    for school in roster.schools:
+        driver._apply(school, E.SUBMIT_PLAN, f"{school}-admin", {"plan": driver.script.plan(school, catalog)})
+    return roster

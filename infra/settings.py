@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(default=DEMO_SECRET, min_length=32, description="Signs access tokens (HS256, ≥ 32 bytes).")
     token_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Lifetime of an access token.")
+    prefect_ui_url: str | None = Field(default=None, description="Prefect UI for run links; the local server's if unset.")
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     prefect_port: int = Field(default=4200, ge=1, le=65535)
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
     def db_url(self) -> str:
         """The database URL in force."""
         return self.database_url or f"sqlite:///{self.data_dir / 'tisheng.db'}"
+
+    @property
+    def prefect_ui(self) -> str:
+        """Base URL of the Prefect UI that links to flow runs point at."""
+        return (self.prefect_ui_url or f"http://{self.api_host}:{self.prefect_port}").rstrip("/")
 
     @property
     def evidence_path(self) -> Path:

@@ -5,8 +5,9 @@ from models.campaign import (
 )
 from models.human_task import HumanTask
 from models.org import Person, Unit
+from models.outbox import IdempotencyRecord, OutboxEntry
 
 __all__ = [
-    "AuditEntry", "Campaign", "CountyQuota", "HourRecord", "HumanTask", "PeerReview", "MicroAbility", "Person", "SchoolEnrolment",
+    "AuditEntry", "Campaign", "CountyQuota", "HourRecord", "HumanTask", "IdempotencyRecord", "OutboxEntry", "PeerReview", "MicroAbility", "Person", "SchoolEnrolment",
     "Submission", "TeacherEnrolment", "Unit",
 ]

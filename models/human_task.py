@@ -25,6 +25,8 @@ class HumanTask(SQLModel, table=True):
     completed_at: datetime | None = None
     decision: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     decided_by: str | None = Field(default=None, max_length=64)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = None
     origin_key: str = Field(unique=True, max_length=128)
     version: int = 1
 

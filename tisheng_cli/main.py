@@ -131,6 +131,7 @@ def up(
         err.print(f"starting the Prefect server (log: {logs / 'prefect-server.log'}) …")
         wait_for(f"http://{host}:{prefect_port}/api/health", 180, server)
         stack.start("flow-server", ["-m", "tisheng_cli.main", "serve-flows"])
+        stack.start("dispatcher", ["-m", "tisheng_cli.main", "dispatch"])
         api = stack.start("api", ["-m", "uvicorn", "api.app:app", "--host", host, "--port", str(api_port)])
         wait_for(f"http://{host}:{api_port}/health", 60, api)
         if demo_schools:
@@ -151,7 +152,7 @@ def up(
 
 
 def _load_demo(schools: int, seed: int) -> None:
-    from flows.demo import run_demo
+    from flows.demo import run_demo, set_up_live_campaign
     from infra import repository as repo
     from infra.db import session_scope
     from infra.prefect_env import fast_flow_runs
@@ -165,9 +166,21 @@ def _load_demo(schools: int, seed: int) -> None:
             return
         except NotFound:
             pass
-    err.print(f"loading demo campaign {code} with {schools} schools …")
+    err.print(f"loading demo campaign {code} with {schools} schools, and live-{code} waiting on reviewers …")
     with fast_flow_runs():
         run_demo("yanzhou-2022", schools, 20, seed, code)
+        set_up_live_campaign(f"live-{code}", schools, seed)
+
+
+@app.command()
+def dispatch(interval: Annotated[float, typer.Option(min=0.05, help="Seconds between polls when idle.")] = 1.0) -> None:
+    """Apply decisions queued by the API, in bulk flow runs; an outage only delays them (runs until stopped)."""
+    _prepare(log_level="INFO")
+    from flows.dispatch import run_dispatcher
+    from infra.prefect_env import fast_flow_runs
+
+    with fast_flow_runs():
+        run_dispatcher(interval, on_error=lambda exc: err.print(f"dispatch: {type(exc).__name__}: {exc}; retrying"))
 
 
 @app.command("serve-flows")

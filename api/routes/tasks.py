@@ -1,0 +1,169 @@
+"""The human-task inbox: list, read, claim, release and complete (into the outbox, applied by a flow)."""
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api import idempotency
+from api.deps import CurrentUser, SessionDep
+from api.problems import error_responses
+from infra import inbox
+from infra.settings import get_settings
+from models.decisions import Decision
+from models.errors import DomainError, NotFound
+from models.outbox import OutboxEntry
+
+router = APIRouter(tags=["tasks"], responses=error_responses(401, 403, 404, 422))
+IfMatch = Annotated[str | None, Header(description='The task\'s ETag, e.g. "3"; a stale one gets 412.')]
+IdempotencyKey = Annotated[str | None, Header(max_length=200, description="Repeat a POST safely with the same key.")]
+
+
+class TaskView(BaseModel):
+    """A human task as its reviewers see it."""
+
+    id: int
+    kind: str
+    campaign_id: int
+    school_enrolment_id: int | None
+    subject: str
+    unit_id: int
+    candidate_role: str
+    status: str
+    due_at: datetime
+    created_at: datetime
+    completed_at: datetime | None
+    claimed_by: str | None
+    decided_by: str | None
+    decision: dict[str, Any] | None
+    version: int
+
+
+class TaskPage(BaseModel):
+    """One page of an inbox listing."""
+
+    total: int
+    page: int
+    page_size: int
+    items: list[TaskView]
+
+
+class DecisionStatus(BaseModel):
+    """Where an accepted decision stands: queued, applied by a flow run, or refused with the reason."""
+
+    id: int
+    task_id: int
+    status: str
+    event: str | None
+    flow_run_id: str | None
+    error: str | None
+    links: dict[str, str]
+
+
+class BadIfMatch(DomainError):
+    """If-Match is not a version ETag."""
+
+    status_code = 412
+    title = "Precondition failed"
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise BadIfMatch(f"If-Match must be a task ETag like \"3\", not {if_match!r}")
+    return int(text)
+
+
+def _view(task, response: Response | None = None) -> TaskView:
+    if response is not None:
+        response.headers["ETag"] = f'"{task.version}"'
+    return TaskView.model_validate(task, from_attributes=True)
+
+
+def _decision_status(entry: OutboxEntry) -> DecisionStatus:
+    links = {"self": f"/decisions/{entry.id}", "task": f"/tasks/{entry.task_id}"}
+    if entry.flow_run_id:
+        links["flow_run"] = f"{get_settings().prefect_ui}/runs/flow-run/{entry.flow_run_id}"
+    return DecisionStatus(id=entry.id, task_id=entry.task_id, status=entry.status, event=entry.event,
+                          flow_run_id=entry.flow_run_id, error=entry.last_error, links=links)
+
+
+@router.get("/tasks", response_model=TaskPage)
+def list_tasks(
+    session: SessionDep, user: CurrentUser,
+    campaign: str | None = None, kind: str | None = None, status: str | None = "open", unit: str | None = None,
+    due_before: datetime | None = None, due_after: datetime | None = None,
+    sort: Annotated[str, Query(pattern="^-?due_at$")] = "due_at",
+    page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> TaskPage:
+    """The caller's inbox: tasks inside their unit (their role's, or all for an office), by due date."""
+    total, rows = inbox.visible_tasks(session, user, inbox.TaskFilter(
+        campaign, kind, status or None, unit, due_before, due_after, sort.startswith("-"), page, page_size))
+    return TaskPage(total=total, page=page, page_size=page_size, items=[_view(t) for t in rows])
+
+
+@router.get("/tasks/{task_id}", response_model=TaskView)
+def get_task(task_id: int, session: SessionDep, user: CurrentUser, response: Response) -> TaskView:
+    """One task, with its ETag."""
+    return _view(inbox.task_in_scope(session, user, task_id), response)
+
+
+def _change(task_id: int, session, user, if_match, key, action, name: str) -> JSONResponse:
+    request_hash = idempotency.fingerprint("POST", f"/tasks/{task_id}/{name}", if_match)
+    stored = idempotency.replay(session, user, key, request_hash)
+    if stored is not None:
+        return stored
+    task = inbox.task_in_scope(session, user, task_id)
+    action(session, user, task, _version(if_match))
+    session.refresh(task)
+    body = jsonable_encoder(_view(task))
+    idempotency.remember(session, user, key, request_hash, 200, body)
+    session.commit()
+    return JSONResponse(body, headers={"ETag": f'"{task.version}"'})
+
+
+@router.post("/tasks/{task_id}/claim", response_model=TaskView, responses=error_responses(409, 412))
+def claim_task(task_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
+               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Take the task for yourself; of two simultaneous claims one wins (409 for the other)."""
+    return _change(task_id, session, user, if_match, idempotency_key, inbox.claim, "claim")
+
+
+@router.post("/tasks/{task_id}/release", response_model=TaskView, responses=error_responses(409, 412))
+def release_task(task_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Give a claimed task back."""
+    return _change(task_id, session, user, if_match, idempotency_key, inbox.release, "release")
+
+
+@router.post("/tasks/{task_id}/complete", status_code=202, response_model=DecisionStatus,
+             responses=error_responses(409, 412))
+def complete_task(
+    task_id: int, session: SessionDep, user: CurrentUser, decision: Annotated[Decision, Body()],
+    if_match: IfMatch = None, idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Record the decision and queue it (202): a flow run applies it; follow the `self` link."""
+    request_hash = idempotency.fingerprint("POST", f"/tasks/{task_id}/complete", decision.model_dump(mode="json"))
+    stored = idempotency.replay(session, user, idempotency_key, request_hash)
+    if stored is not None:
+        return stored
+    task = inbox.task_in_scope(session, user, task_id)
+    entry = inbox.complete(session, user, task, decision, _version(if_match))
+    body = jsonable_encoder(_decision_status(entry))
+    idempotency.remember(session, user, idempotency_key, request_hash, 202, body)
+    session.commit()
+    return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
+
+
+@router.get("/decisions/{decision_id}", response_model=DecisionStatus)
+def decision_status(decision_id: int, session: SessionDep, user: CurrentUser) -> DecisionStatus:
+    """Where a decision stands: pending, applied (with its flow run) or refused (with the reason)."""
+    entry = session.get(OutboxEntry, decision_id)
+    if entry is None:
+        raise NotFound(f"decision {decision_id} does not exist")
+    inbox.task_in_scope(session, user, entry.task_id)
+    return _decision_status(entry)

@@ -1,0 +1,163 @@
+"""The human-task inbox: scoped listing, claim and release, and completion into the outbox."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from infra import repository as repo
+from models.campaign import Campaign, SchoolEnrolment
+from models.clock import utcnow
+from models.decisions import lifecycle_event
+from models.enums import Role, TaskStatus
+from models.errors import DomainError, NotFound, OutOfScope, StaleState
+from models.human_task import HumanTask
+from models.org import Person, Unit
+from models.outbox import OutboxEntry, OutboxStatus
+from models.scope import within
+
+OFFICE_ROLES = frozenset({Role.COUNTY_OFFICE, Role.CITY_OFFICE})
+
+
+class TaskConflict(DomainError):
+    """The task is not open, or someone else holds it."""
+
+    status_code = 409
+    title = "Task conflict"
+
+
+class PreconditionFailed(DomainError):
+    """If-Match named a version the task no longer has."""
+
+    status_code = 412
+    title = "Precondition failed"
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What an inbox listing asks for."""
+
+    campaign: str | None = None
+    kind: str | None = None
+    status: str | None = TaskStatus.OPEN
+    unit: str | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    descending: bool = False
+    page: int = 1
+    page_size: int = 50
+
+
+def visible_tasks(session: Session, user: Person, wanted: TaskFilter) -> tuple[int, list[HumanTask]]:
+    """Tasks inside the user's subtree (of the user's role, unless an office), filtered, by due date, paged."""
+    parents = repo.unit_parents(session)
+    units = [u for u in parents if within(user.unit_id, u, parents)]
+    query = select(HumanTask).where(HumanTask.unit_id.in_(units))
+    if user.role not in OFFICE_ROLES:
+        query = query.where(HumanTask.candidate_role == user.role)
+    if wanted.campaign:
+        query = query.join(Campaign, Campaign.id == HumanTask.campaign_id).where(Campaign.code == wanted.campaign)
+    if wanted.kind:
+        query = query.where(HumanTask.kind == wanted.kind)
+    if wanted.status:
+        query = query.where(HumanTask.status == wanted.status)
+    if wanted.unit:
+        unit = session.scalars(select(Unit).where(Unit.code == wanted.unit)).first()
+        if unit is None:
+            raise NotFound(f"unit '{wanted.unit}' does not exist")
+        query = query.where(HumanTask.unit_id.in_([u for u in units if within(unit.id, u, parents)]))
+    if wanted.due_before:
+        query = query.where(HumanTask.due_at < wanted.due_before)
+    if wanted.due_after:
+        query = query.where(HumanTask.due_at >= wanted.due_after)
+    total = len(session.scalars(query.with_only_columns(HumanTask.id)).all())
+    order = HumanTask.due_at.desc() if wanted.descending else HumanTask.due_at.asc()
+    rows = session.scalars(query.order_by(order, HumanTask.id)
+                           .offset((wanted.page - 1) * wanted.page_size).limit(wanted.page_size)).all()
+    return total, list(rows)
+
+
+def task_in_scope(session: Session, user: Person, task_id: int) -> HumanTask:
+    """The task, if it lies inside the user's subtree; NotFound or OutOfScope otherwise."""
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} does not exist")
+    if not within(user.unit_id, task.unit_id, repo.unit_parents(session)):
+        raise OutOfScope(f"task {task_id} is outside your unit")
+    return task
+
+
+def _may_act(user: Person, task: HumanTask) -> None:
+    if user.role != task.candidate_role:
+        raise OutOfScope(f"task {task.id} is for a {task.candidate_role}, not a {user.role}")
+
+
+def _check_version(task: HumanTask, if_match: int | None) -> None:
+    if if_match is not None and if_match != task.version:
+        raise PreconditionFailed(f"task {task.id} is at version {task.version}, not {if_match}")
+
+
+def claim(session: Session, user: Person, task: HumanTask, if_match: int | None) -> None:
+    """Take an open task for oneself (conditional UPDATE: of two claims one wins)."""
+    _may_act(user, task)
+    _check_version(task, if_match)
+    done = session.execute(update(HumanTask).where(
+        HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
+        or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == user.username),
+    ).values(claimed_by=user.username, claimed_at=utcnow(), version=task.version + 1)).rowcount
+    if not done:
+        raise TaskConflict(f"task {task.id} is not open or is held by someone else")
+
+
+def release(session: Session, user: Person, task: HumanTask, if_match: int | None) -> None:
+    """Give a claimed task back (its holder, or an office of the unit)."""
+    _check_version(task, if_match)
+    if task.claimed_by != user.username and user.role not in OFFICE_ROLES:
+        raise OutOfScope(f"task {task.id} is held by {task.claimed_by}")
+    done = session.execute(update(HumanTask).where(
+        HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
+    ).values(claimed_by=None, claimed_at=None, version=task.version + 1)).rowcount
+    if not done:
+        raise TaskConflict(f"task {task.id} changed while being released")
+
+
+def complete(session: Session, user: Person, task: HumanTask, decision: BaseModel, if_match: int | None) -> OutboxEntry:
+    """Record the decision and its outbox row in the caller's transaction; of two completions one wins."""
+    _may_act(user, task)
+    if decision.kind != task.kind:
+        raise DomainError(f"task {task.id} is a {task.kind} task; the decision is for {decision.kind}")
+    _check_version(task, if_match)
+    body = decision.model_dump(mode="json", exclude_none=True)
+    done = session.execute(update(HumanTask).where(
+        HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
+        or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == user.username),
+    ).values(status=TaskStatus.COMPLETED, decision=body, decided_by=user.username, completed_at=utcnow(),
+             version=task.version + 1)).rowcount
+    if not done:
+        current = session.scalar(select(HumanTask.version).where(HumanTask.id == task.id))
+        if if_match is not None and current != if_match:
+            raise PreconditionFailed(f"task {task.id} changed while being completed")
+        raise TaskConflict(f"task {task.id} is not open or is held by someone else")
+    school, county = aliased(Unit), aliased(Unit)
+    campaign, school_code, county_code = session.execute(
+        select(Campaign.code, school.code, county.code)
+        .select_from(SchoolEnrolment)
+        .join(Campaign, Campaign.id == SchoolEnrolment.campaign_id)
+        .join(school, school.id == SchoolEnrolment.school_id)
+        .join(county, county.id == school.parent_id)
+        .where(SchoolEnrolment.id == task.school_enrolment_id)).one()
+    fired = lifecycle_event(decision)
+    entry = OutboxEntry(task_id=task.id, campaign=campaign, county=county_code, school=school_code,
+                        event=fired[0] if fired else None, payload=fired[1] if fired else {}, actor=user.username)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def reopen_refused(session: Session, entry: OutboxEntry, error: str) -> None:
+    """A decision the lifecycle refused: record why, and give the task back to its reviewers."""
+    entry.status, entry.last_error, entry.attempts = OutboxStatus.REFUSED, error[:2000], entry.attempts + 1
+    session.execute(update(HumanTask).where(HumanTask.id == entry.task_id, HumanTask.status == TaskStatus.COMPLETED)
+                    .values(status=TaskStatus.OPEN, completed_at=None, version=HumanTask.version + 1))

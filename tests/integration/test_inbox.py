@@ -1,0 +1,166 @@
+"""The inbox end to end: list, claim, complete into the outbox, dispatch by a flow run, exactly once."""
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from fastapi.testclient import TestClient
+from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+from sqlalchemy import func, select
+
+from api.app import app
+from flows.demo import set_up_demo_campaign
+from flows.dispatch import dispatch_once
+from flows.transition import run_transition
+from infra import repository as repo
+from infra.db import session_scope
+from models.audit import AuditEntry
+from models.catalog import load_catalog
+from models.enums import SchoolEvent, SchoolState
+from models.outbox import OutboxEntry, OutboxStatus
+from models.simulation import DemoScript
+from models.transition import TransitionRequest
+from tasks.demo_setup import DEMO_PASSWORD
+
+SCHOOL = "DEMO-X1-S001"
+PLAN = DemoScript(1, [SCHOOL]).plan(SCHOOL, {e.code: e for e in load_catalog()})
+
+
+@pytest.fixture
+def submitted(database, prefect_harness, campaign_code):
+    set_up_demo_campaign(campaign_code, "yanzhou-2022", schools=2, teachers=1)
+    run_transition(TransitionRequest(campaign=campaign_code, county="DEMO-C1-X1", school=SCHOOL,
+                                     event=SchoolEvent.SUBMIT_PLAN, actor="admin", payload={"plan": PLAN}))
+    return TestClient(app), campaign_code
+
+
+def auth(http, username):
+    token = http.post("/auth/token", data={"username": username, "password": DEMO_PASSWORD}).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def review_task(http, campaign, headers):
+    page = http.get("/tasks", params={"campaign": campaign, "kind": "plan_review"}, headers=headers).json()
+    return page["items"][0]
+
+
+def school_state(campaign):
+    with session_scope() as session:
+        return repo.school_enrolment(session, campaign, SCHOOL).state
+
+
+def test_inbox_shows_each_role_its_own_tasks(submitted):
+    http, campaign = submitted
+    office = http.get("/tasks", params={"campaign": campaign}, headers=auth(http, "demo-county-office")).json()
+    assert office["total"] == 1 and office["items"][0]["kind"] == "plan_review"
+    assert http.get("/tasks", params={"campaign": campaign}, headers=auth(http, "demo-county-expert")).json()["total"] == 0
+    assert http.get("/tasks", params={"campaign": campaign}, headers=auth(http, f"{SCHOOL}-admin")).json()["total"] == 0
+    later = http.get("/tasks", params={"campaign": campaign, "due_after": "2999-01-01T00:00:00Z"},
+                     headers=auth(http, "demo-county-office")).json()
+    assert later["total"] == 0
+
+
+def test_complete_is_accepted_queued_and_applied_once(submitted):
+    http, campaign = submitted
+    office = auth(http, "demo-county-office")
+    task = review_task(http, campaign, office)
+    claimed = http.post(f"/tasks/{task['id']}/claim", headers={**office, "If-Match": f'"{task["version"]}"'})
+    assert claimed.status_code == 200 and claimed.headers["etag"] == f'"{task["version"] + 1}"'
+    stale = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "file"},
+                      headers={**office, "If-Match": f'"{task["version"]}"'})
+    assert stale.status_code == 412 and stale.headers["content-type"] == "application/problem+json"
+
+    headers = {**office, "If-Match": claimed.headers["etag"], "Idempotency-Key": "k-1"}
+    accepted = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "file"}, headers=headers)
+    assert accepted.status_code == 202 and accepted.json()["status"] == "pending"
+    replayed = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "file"}, headers=headers)
+    assert replayed.status_code == 202 and replayed.json() == accepted.json()
+    assert replayed.headers["idempotent-replayed"] == "true"
+    again = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "file"}, headers=office)
+    assert again.status_code == 409
+    assert school_state(campaign) == SchoolState.PLAN_SUBMITTED          # accepted, not yet applied
+
+    assert dispatch_once() == {"applied": 1, "refused": 0}
+    assert dispatch_once() == {"applied": 0, "refused": 0}
+    assert school_state(campaign) == SchoolState.TRAINING
+    followed = http.get(accepted.headers["location"], headers=office).json()
+    assert followed["status"] == "applied" and len(followed["flow_run_id"]) == 36
+
+
+def test_a_refused_decision_reopens_the_task_with_its_reason(submitted):
+    http, campaign = submitted
+    office = auth(http, "demo-county-office")
+    task = review_task(http, campaign, office)
+    http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "return", "reason": "主题不清"},
+              headers=office)
+    dispatch_once()
+    admin = auth(http, f"{SCHOOL}-admin")
+    revision = http.get("/tasks", params={"campaign": campaign}, headers=admin).json()["items"][0]
+    without_set = {k: v for k, v in PLAN.items() if k != "micro_abilities"}
+    accepted = http.post(f"/tasks/{revision['id']}/complete", json={"kind": "plan_revision", "plan": without_set},
+                         headers=admin)
+    assert accepted.status_code == 202
+    assert dispatch_once() == {"applied": 0, "refused": 1}
+    status = http.get(accepted.headers["location"], headers=admin).json()
+    assert status["status"] == "refused" and "school_set_is_valid" in status["error"]
+    assert http.get(f"/tasks/{revision['id']}", headers=admin).json()["status"] == "open"
+
+
+def test_wrong_kind_missing_reason_and_wrong_role_are_refused(submitted):
+    http, campaign = submitted
+    office = auth(http, "demo-county-office")
+    task = review_task(http, campaign, office)
+    missing = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "return"}, headers=office)
+    assert missing.status_code == 422 and missing.headers["content-type"] == "application/problem+json"
+    wrong_kind = http.post(f"/tasks/{task['id']}/complete", json={"kind": "spot_check", "outcome": "pass"}, headers=office)
+    assert wrong_kind.status_code == 400
+    expert = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "file"},
+                       headers=auth(http, "demo-county-expert"))
+    assert expert.status_code == 403
+
+
+def test_twenty_concurrent_completions_one_wins(submitted):
+    http, campaign = submitted
+    office = auth(http, "demo-county-office")
+    task = review_task(http, campaign, office)
+
+    def complete(_):
+        with TestClient(app) as client:
+            return client.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "file"},
+                               headers={**office, "If-Match": f'"{task["version"]}"'}).status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(pool.map(complete, range(20)))
+    assert codes.count(202) == 1 and set(codes) <= {202, 409, 412}
+    dispatch_once()
+    with session_scope() as session:
+        entries = session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.task_id == task["id"]))
+        filed = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.event == "file_plan",
+                                                                                  AuditEntry.command_key.like(f"task:{task['id']}:%")))
+    assert (entries, filed) == (1, 1)
+    assert school_state(campaign) == SchoolState.TRAINING
+
+
+def test_decisions_wait_while_prefect_is_down_and_apply_once_it_is_back(submitted):
+    http, campaign = submitted
+    office = auth(http, "demo-county-office")
+    task = review_task(http, campaign, office)
+    accepted = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "file"}, headers=office)
+    assert accepted.status_code == 202
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api", PREFECT_CLIENT_MAX_RETRIES: 0}):
+        with pytest.raises(Exception):
+            dispatch_once()
+    with session_scope() as session:
+        assert session.get(OutboxEntry, accepted.json()["id"]).status == OutboxStatus.PENDING
+    assert school_state(campaign) == SchoolState.PLAN_SUBMITTED
+    assert dispatch_once() == {"applied": 1, "refused": 0}
+    assert dispatch_once() == {"applied": 0, "refused": 0}
+    assert school_state(campaign) == SchoolState.TRAINING
+
+
+def test_an_applied_decision_links_to_its_flow_run_in_the_prefect_ui(submitted):
+    http, campaign = submitted
+    office = auth(http, "demo-county-office")
+    task = review_task(http, campaign, office)
+    accepted = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "file"}, headers=office)
+    dispatch_once()
+    followed = http.get(accepted.headers["location"], headers=office).json()
+    assert followed["links"]["flow_run"].endswith(f"/runs/flow-run/{followed['flow_run_id']}")
