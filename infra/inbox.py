@@ -8,10 +8,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from infra import repository as repo
-from models.campaign import Campaign, SchoolEnrolment
+from models.campaign import Campaign, SchoolEnrolment, Submission, TeacherEnrolment
 from models.clock import utcnow
 from models.decisions import lifecycle_event
-from models.enums import Role, TaskStatus
+from models.enums import Role, TaskKind, TaskStatus
 from models.errors import DomainError, NotFound, OutOfScope, StaleState
 from models.human_task import HumanTask
 from models.org import Person, Unit
@@ -19,6 +19,7 @@ from models.outbox import OutboxEntry, OutboxStatus
 from models.scope import within
 
 OFFICE_ROLES = frozenset({Role.COUNTY_OFFICE, Role.CITY_OFFICE})
+SCHOOL_ROLES = frozenset({Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN})
 
 
 class TaskConflict(DomainError):
@@ -89,9 +90,26 @@ def task_in_scope(session: Session, user: Person, task_id: int) -> HumanTask:
     return task
 
 
-def _may_act(user: Person, task: HumanTask) -> None:
+def _may_act(user: Person, task: HumanTask, session: Session | None = None) -> None:
     if user.role != task.candidate_role:
         raise OutOfScope(f"task {task.id} is for a {task.candidate_role}, not a {user.role}")
+    if session is not None:
+        _independent(session, user, task)
+
+
+def _independent(session: Session, user: Person, task: HumanTask) -> None:
+    """Nobody grades their own submission; nobody decides for a school they teach at (DOMAIN.md)."""
+    if task.kind == TaskKind.SUBMISSION_GRADING:
+        author = session.scalar(select(TeacherEnrolment.teacher_id).join(
+            Submission, Submission.teacher_enrolment_id == TeacherEnrolment.id)
+            .where(Submission.id == int(task.subject.split(":")[1])))
+        if author == user.id:
+            raise OutOfScope("nobody grades their own submission")
+    elif task.school_enrolment_id is not None and user.role not in SCHOOL_ROLES:
+        teaches_there = session.scalar(select(TeacherEnrolment.id).where(
+            TeacherEnrolment.school_enrolment_id == task.school_enrolment_id, TeacherEnrolment.teacher_id == user.id))
+        if teaches_there:
+            raise OutOfScope("a county, city or province reviewer never reviews a school they belong to")
 
 
 def _check_version(task: HumanTask, if_match: int | None) -> None:
@@ -125,7 +143,7 @@ def release(session: Session, user: Person, task: HumanTask, if_match: int | Non
 
 def complete(session: Session, user: Person, task: HumanTask, decision: BaseModel, if_match: int | None) -> OutboxEntry:
     """Record the decision and its outbox row in the caller's transaction; of two completions one wins."""
-    _may_act(user, task)
+    _may_act(user, task, session)
     if decision.kind != task.kind:
         raise DomainError(f"task {task.id} is a {task.kind} task; the decision is for {decision.kind}")
     _check_version(task, if_match)
@@ -154,6 +172,24 @@ def complete(session: Session, user: Person, task: HumanTask, decision: BaseMode
     session.add(entry)
     session.flush()
     return entry
+
+
+def reassign(session: Session, user: Person, task: HumanTask, to_username: str, if_match: int | None) -> None:
+    """An office hands an open task to a named reviewer of the right role inside its own subtree."""
+    if user.role not in OFFICE_ROLES:
+        raise OutOfScope("only a county or city office reassigns tasks")
+    _check_version(task, if_match)
+    target = repo.person_by_username(session, to_username)
+    if target is None:
+        raise NotFound(f"user '{to_username}' does not exist")
+    if target.role != task.candidate_role or not within(user.unit_id, target.unit_id, repo.unit_parents(session)):
+        raise OutOfScope(f"'{to_username}' is not a {task.candidate_role} inside your unit")
+    _independent(session, target, task)
+    done = session.execute(update(HumanTask).where(
+        HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
+    ).values(claimed_by=target.username, claimed_at=utcnow(), version=task.version + 1)).rowcount
+    if not done:
+        raise TaskConflict(f"task {task.id} changed while being reassigned")
 
 
 def reopen_refused(session: Session, entry: OutboxEntry, error: str) -> None:

@@ -11,7 +11,11 @@ from api.deps import CurrentUser, SessionDep
 from api.problems import error_responses
 from infra import repository as repo
 from models.audit import AuditEntry
-from models.campaign import SchoolEnrolment
+from models.campaign import SchoolEnrolment, TeacherEnrolment
+from models.clock import utcnow
+from models.enums import TaskStatus
+from models.human_task import HumanTask
+from models.rules import excellent_rate, pass_rate
 from models.errors import OutOfScope
 from models.scope import within
 
@@ -19,11 +23,15 @@ router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=error_resp
 
 
 class Progress(BaseModel):
-    """Schools of a campaign per lifecycle state."""
+    """Schools per lifecycle state, overdue open tasks, and the teachers' pass and excellent rates."""
 
     campaign: str
     schools: int
     by_state: dict[str, int]
+    overdue_tasks: int
+    teachers: int
+    pass_rate: float
+    excellent_rate: float
 
 
 class HistoryEntry(BaseModel):
@@ -55,10 +63,18 @@ def campaign_progress(campaign: str, session: SessionDep, user: CurrentUser) -> 
     parents = repo.unit_parents(session)
     if not (within(user.unit_id, row.region_unit_id, parents) or within(row.region_unit_id, user.unit_id, parents)):
         raise OutOfScope(f"campaign '{campaign}' is outside your unit")
-    states = session.execute(select(SchoolEnrolment.school_id, SchoolEnrolment.state)
+    states = session.execute(select(SchoolEnrolment.id, SchoolEnrolment.school_id, SchoolEnrolment.state)
                              .where(SchoolEnrolment.campaign_id == row.id)).all()
-    counts = Counter(state for school, state in states if within(user.unit_id, school, parents))
-    return Progress(campaign=campaign, schools=sum(counts.values()), by_state=dict(counts))
+    mine = {enrolment for enrolment, school, _ in states if within(user.unit_id, school, parents)}
+    counts = Counter(state for enrolment, _, state in states if enrolment in mine)
+    overdue = session.scalars(select(HumanTask.school_enrolment_id).where(
+        HumanTask.campaign_id == row.id, HumanTask.status == TaskStatus.OPEN, HumanTask.due_at < utcnow())).all()
+    results = [r for enrolment, r in session.execute(select(TeacherEnrolment.school_enrolment_id, TeacherEnrolment.result)
+                                                     .where(TeacherEnrolment.campaign_id == row.id)).all()
+               if enrolment in mine]
+    return Progress(campaign=campaign, schools=len(mine), by_state=dict(counts),
+                    overdue_tasks=sum(1 for e in overdue if e in mine), teachers=len(results),
+                    pass_rate=round(pass_rate(results), 4), excellent_rate=round(excellent_rate(results), 4))
 
 
 @router.get("/{campaign}/schools/{school}/history", response_model=SchoolHistory)

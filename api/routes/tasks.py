@@ -140,6 +140,20 @@ def release_task(task_id: int, session: SessionDep, user: CurrentUser, if_match:
     return _change(task_id, session, user, if_match, idempotency_key, inbox.release, "release")
 
 
+class Reassignment(BaseModel):
+    """Whom an office hands the task to."""
+
+    to: str
+
+
+@router.post("/tasks/{task_id}/reassign", response_model=TaskView, responses=error_responses(409, 412))
+def reassign_task(task_id: int, body: Reassignment, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
+                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """An office hands an open task to a reviewer of the right role inside its unit."""
+    return _change(task_id, session, user, if_match, idempotency_key,
+                   lambda s, u, t, v: inbox.reassign(s, u, t, body.to, v), f"reassign:{body.to}")
+
+
 @router.post("/tasks/{task_id}/complete", status_code=202, response_model=DecisionStatus,
              responses=error_responses(409, 412))
 def complete_task(

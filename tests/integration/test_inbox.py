@@ -164,3 +164,76 @@ def test_an_applied_decision_links_to_its_flow_run_in_the_prefect_ui(submitted):
     dispatch_once()
     followed = http.get(accepted.headers["location"], headers=office).json()
     assert followed["links"]["flow_run"].endswith(f"/runs/flow-run/{followed['flow_run_id']}")
+
+
+def _person(username, role, unit_code, campaign=None, teaches_at=None):
+    """Create a reviewer (optionally also enrolled as a teacher at a school of the campaign)."""
+    from infra.security import hash_password
+    from models.campaign import TeacherEnrolment
+    from models.org import Person, Unit
+
+    with session_scope() as session:
+        unit = session.scalars(select(Unit).where(Unit.code == unit_code)).one()
+        person = Person(username=username, name=username, role=role, unit_id=unit.id,
+                        password_hash=hash_password(DEMO_PASSWORD))
+        session.add(person)
+        session.flush()
+        if teaches_at:
+            enrolment = repo.school_enrolment(session, campaign, teaches_at)
+            session.add(TeacherEnrolment(campaign_id=enrolment.campaign_id, school_enrolment_id=enrolment.id,
+                                         teacher_id=person.id))
+        return person.id
+
+
+def test_an_office_reassigns_only_to_the_right_role_inside_its_unit(submitted, campaign_code):
+    http, campaign = submitted
+    _person(f"{campaign_code}-office2", "county_office", "DEMO-C1-X1")
+    office = auth(http, "demo-county-office")
+    task = review_task(http, campaign, office)
+    wrong_role = http.post(f"/tasks/{task['id']}/reassign", json={"to": "demo-county-expert"}, headers=office)
+    assert wrong_role.status_code == 403
+    not_office = http.post(f"/tasks/{task['id']}/reassign", json={"to": f"{campaign_code}-office2"},
+                           headers=auth(http, "demo-county-expert"))
+    assert not_office.status_code == 403
+    moved = http.post(f"/tasks/{task['id']}/reassign", json={"to": f"{campaign_code}-office2"}, headers=office)
+    assert moved.status_code == 200 and moved.json()["claimed_by"] == f"{campaign_code}-office2"
+    held = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "file"}, headers=office)
+    assert held.status_code == 409
+
+
+def test_a_county_reviewer_never_reviews_a_school_they_teach_at(submitted, campaign_code):
+    http, campaign = submitted
+    _person(f"{campaign_code}-insider", "county_office", "DEMO-C1-X1", campaign, teaches_at=SCHOOL)
+    insider = auth(http, f"{campaign_code}-insider")
+    task = review_task(http, campaign, insider)
+    refused = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_review", "outcome": "file"}, headers=insider)
+    assert refused.status_code == 403 and "belong to" in refused.json()["detail"]
+
+
+def test_nobody_grades_their_own_submission(submitted, campaign_code):
+    from datetime import timedelta
+
+    from models.campaign import MicroAbility, Submission, TeacherEnrolment
+    from models.clock import utcnow
+    from models.enums import TaskKind
+    from models.human_task import HumanTask
+
+    http, campaign = submitted
+    leader = _person(f"{campaign_code}-leader", "group_leader", SCHOOL, campaign, teaches_at=SCHOOL)
+    with session_scope() as session:
+        enrolment = repo.school_enrolment(session, campaign, SCHOOL)
+        teacher = session.scalars(select(TeacherEnrolment).where(TeacherEnrolment.teacher_id == leader)).one()
+        ability = session.scalars(select(MicroAbility).where(MicroAbility.campaign_id == enrolment.campaign_id)).first()
+        own = Submission(teacher_enrolment_id=teacher.id, micro_ability_id=ability.id)
+        session.add(own)
+        session.flush()
+        task = HumanTask(campaign_id=enrolment.campaign_id, kind=TaskKind.SUBMISSION_GRADING,
+                         school_enrolment_id=enrolment.id, subject=f"submission:{own.id}", unit_id=enrolment.school_id,
+                         candidate_role="group_leader", due_at=utcnow() + timedelta(days=7),
+                         origin_key=f"test-own-{own.id}")
+        session.add(task)
+        session.flush()
+        task_id = task.id
+    refused = http.post(f"/tasks/{task_id}/complete", json={"kind": "submission_grading", "grade": "excellent"},
+                        headers=auth(http, f"{campaign_code}-leader"))
+    assert refused.status_code == 403 and "own submission" in refused.json()["detail"]
