@@ -1,0 +1,136 @@
+"""Every endpoint × every role × in scope / out of scope / no token, each with its exact status."""
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.app import app
+from flows.demo import set_up_demo_campaign
+from flows.transition import run_transition
+from infra.db import session_scope
+from infra.security import hash_password
+from models.catalog import load_catalog
+from models.enums import Role, SchoolEvent, UnitLevel
+from models.org import Person, Unit
+from models.simulation import DemoScript
+from models.transition import TransitionRequest
+from tasks.demo_setup import DEMO_PASSWORD
+
+# In scope: people of the demo tree. Out of scope: the same roles in another province's tree.
+IN_SCOPE = {
+    Role.TEACHER: "DEMO-X1-S001-t001", Role.GROUP_LEADER: "DEMO-X1-S001-leader",
+    Role.SCHOOL_ADMIN: "DEMO-X1-S001-admin", Role.COUNTY_OFFICE: "demo-county-office",
+    Role.COUNTY_EXPERT: "demo-county-expert", Role.CITY_OFFICE: "demo-city-office",
+    Role.CITY_EXPERT: "demo-city-expert", Role.PROVINCE_AUDITOR: "demo-province-auditor",
+}
+OUTSIDE_UNITS = [("OUT", UnitLevel.PROVINCE), ("OUT-C", UnitLevel.CITY), ("OUT-X", UnitLevel.COUNTY),
+                 ("OUT-S", UnitLevel.SCHOOL)]
+LEVEL_OF = {Role.TEACHER: "OUT-S", Role.GROUP_LEADER: "OUT-S", Role.SCHOOL_ADMIN: "OUT-S",
+            Role.COUNTY_OFFICE: "OUT-X", Role.COUNTY_EXPERT: "OUT-X", Role.CITY_OFFICE: "OUT-C",
+            Role.CITY_EXPERT: "OUT-C", Role.PROVINCE_AUDITOR: "OUT"}
+
+
+def _outsiders_and_passwords(campaign_code: str) -> dict[Role, str]:
+    staff_hash = hash_password(DEMO_PASSWORD)
+    with session_scope() as session:
+        teacher = session.scalars(select(Person).where(Person.username == IN_SCOPE[Role.TEACHER])).one()
+        teacher.password_hash = staff_hash
+        parent = None
+        for code, level in OUTSIDE_UNITS:
+            unit = session.scalars(select(Unit).where(Unit.code == code)).first()
+            if unit is None:
+                unit = Unit(code=code, name=code, level=level, parent_id=parent.id if parent else None)
+                session.add(unit)
+                session.flush()
+            parent = unit
+        units = {u.code: u.id for u in session.scalars(select(Unit).where(Unit.code.like("OUT%"))).all()}
+        outsiders = {}
+        for role, unit_code in LEVEL_OF.items():
+            username = f"{campaign_code}-out-{role}"
+            session.add(Person(username=username, name=username, role=role, unit_id=units[unit_code],
+                               password_hash=staff_hash))
+            outsiders[role] = username
+        return outsiders
+
+
+@pytest.fixture
+def world(database, prefect_harness, campaign_code):
+    set_up_demo_campaign(campaign_code, "yanzhou-2022", schools=2, teachers=1)
+    plan = DemoScript(1, ["DEMO-X1-S001"]).plan("DEMO-X1-S001", {e.code: e for e in load_catalog()})
+    run_transition(TransitionRequest(campaign=campaign_code, county="DEMO-C1-X1", school="DEMO-X1-S001",
+                                     event=SchoolEvent.SUBMIT_PLAN, actor="admin", payload={"plan": plan}))
+    outsiders = _outsiders_and_passwords(campaign_code)
+    http = TestClient(app)
+    office = _login(http, IN_SCOPE[Role.COUNTY_OFFICE])
+    task = http.get("/tasks", params={"campaign": campaign_code}, headers=office).json()["items"][0]
+    return http, campaign_code, task["id"], outsiders
+
+
+def _login(http, username):
+    token = http.post("/auth/token", data={"username": username, "password": DEMO_PASSWORD}).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+SCHOOL_ROLES = {Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN}
+
+
+def expected_in_scope(endpoint: str, role: Role) -> int:
+    """The status an in-scope person of this role gets (the task is the county office's plan review)."""
+    if endpoint in ("me", "progress", "history", "list"):
+        return 200
+    if endpoint == "decision-missing":
+        return 404
+    if endpoint == "task":
+        return 403 if role in SCHOOL_ROLES else 200
+    if endpoint in ("claim", "complete"):
+        return 403 if role != Role.COUNTY_OFFICE else {"claim": 200, "complete": 202}[endpoint]
+    if endpoint == "reassign":  # to a county expert: wrong role for the task, or not an office
+        return 403
+    raise AssertionError(endpoint)
+
+
+def call(http, endpoint, campaign, task_id, headers):
+    """One request per endpoint; the state-changing ones are asked only where a refusal is expected."""
+    url = {"me": "/auth/me", "progress": f"/campaigns/{campaign}/progress",
+           "history": f"/campaigns/{campaign}/schools/DEMO-X1-S001/history", "list": "/tasks",
+           "task": f"/tasks/{task_id}", "decision-missing": "/decisions/999999"}
+    if endpoint in url:
+        return http.get(url[endpoint], headers=headers).status_code
+    if endpoint == "claim":
+        return http.post(f"/tasks/{task_id}/claim", headers=headers).status_code
+    if endpoint == "reassign":
+        return http.post(f"/tasks/{task_id}/reassign", json={"to": "demo-county-expert"}, headers=headers).status_code
+    return http.post(f"/tasks/{task_id}/complete", json={"kind": "plan_review", "outcome": "file"},
+                     headers=headers).status_code
+
+
+ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "reassign", "claim", "complete"]
+
+
+def test_authorization_matrix(world):
+    http, campaign, task_id, outsiders = world
+    mismatches = []
+    for endpoint in ENDPOINTS:
+        got = call(http, endpoint, campaign, task_id, {})
+        if got != 401:
+            mismatches.append((endpoint, "no token", 401, got))
+        for role, username in outsiders.items():
+            want = 200 if endpoint in ("me", "list") else 404 if endpoint == "decision-missing" else 403
+            got = call(http, endpoint, campaign, task_id, _login(http, username))
+            if got != want:
+                mismatches.append((endpoint, f"out-of-scope {role}", want, got))
+        # The county office acts last on the state-changing endpoints, so every refusal is seen first.
+        for role in sorted(IN_SCOPE, key=lambda r: r == Role.COUNTY_OFFICE):
+            if endpoint == "history" and role in SCHOOL_ROLES:
+                want = 200  # DEMO-X1-S001's own people
+            else:
+                want = expected_in_scope(endpoint, role)
+            got = call(http, endpoint, campaign, task_id, _login(http, IN_SCOPE[role]))
+            if got != want:
+                mismatches.append((endpoint, f"in-scope {role}", want, got))
+    assert mismatches == []
+
+
+def test_other_schools_people_cannot_read_this_schools_history(world):
+    http, campaign, _, _ = world
+    answer = http.get(f"/campaigns/{campaign}/schools/DEMO-X1-S001/history", headers=_login(http, "DEMO-X1-S002-admin"))
+    assert answer.status_code == 403
