@@ -46,7 +46,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), None)
+        response = problem(exc.status_code, str(exc.detail), None)
+        response.headers.update(exc.headers or {})  # e.g. Allow on 405
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

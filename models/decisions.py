@@ -1,9 +1,11 @@
-"""Typed decisions per human-task kind, and the lifecycle event each one fires."""
+"""Typed decisions per human-task kind (and outcome), and the lifecycle event each one fires."""
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.enums import Grade, SchoolEvent as E, TaskKind
+
+Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S", description="Why; required.")]
 
 
 class _Decision(BaseModel):
@@ -11,33 +13,29 @@ class _Decision(BaseModel):
     comment: str = Field(default="", max_length=2000)
 
 
-class _NeedsReason(_Decision):
-    reason: str | None = Field(default=None, max_length=2000)
-
-    def _reason_for(self, *outcomes: str) -> "_NeedsReason":
-        if getattr(self, "outcome", None) in outcomes and not (self.reason or "").strip():
-            raise ValueError(f"a reason is required when the outcome is {getattr(self, 'outcome')}")
-        return self
-
-
-class PlanReviewDecision(_NeedsReason):
-    """County office: file (备案) the school's plans, or return them with a reason."""
+class PlanFiled(_Decision):
+    """County office: file (备案) the school's plans."""
 
     kind: Literal["plan_review"] = "plan_review"
-    outcome: Literal["file", "return"]
+    outcome: Literal["file"]
 
-    @model_validator(mode="after")
-    def _reason(self) -> "PlanReviewDecision":
-        return self._reason_for("return")
+
+class PlanReturned(_Decision):
+    """County office: return the plans for revision, with the reason."""
+
+    kind: Literal["plan_review"] = "plan_review"
+    outcome: Literal["return"]
+    reason: Reason
 
 
 class PlanDocuments(BaseModel):
     """The plans a school files (000 学校职责 1) and its chosen micro-abilities (003)."""
 
-    development_plan: str = Field(min_length=1)
-    research_plan: str = Field(min_length=1)
-    assessment_plan: str = Field(min_length=1)
-    research_theme: str = Field(min_length=1)
+    model_config = ConfigDict(extra="forbid")
+    development_plan: str = Field(min_length=1, max_length=20000)
+    research_plan: str = Field(min_length=1, max_length=20000)
+    assessment_plan: str = Field(min_length=1, max_length=20000)
+    research_theme: str = Field(min_length=1, max_length=200)
     micro_abilities: list[str] | None = None
 
 
@@ -49,33 +47,32 @@ class PlanRevisionDecision(_Decision):
 
 
 class SubmissionGradingDecision(_Decision):
-    """Group leader: a grade per evidence item (or one grade for the whole submission)."""
+    """Group leader: a grade per evidence item; they roll up to the micro-ability's grade."""
 
     kind: Literal["submission_grading"] = "submission_grading"
-    items: dict[str, Grade] | None = None
-    grade: Grade | None = None
-
-    @model_validator(mode="after")
-    def _one_of(self) -> "SubmissionGradingDecision":
-        if (self.items is None) == (self.grade is None):
-            raise ValueError("give either items (a grade per evidence item) or grade")
-        return self
+    items: dict[str, Grade] = Field(min_length=1)
 
 
-class CountyAssessmentDecision(_NeedsReason):
-    """County expert: the school's table (item scores), pass or fail, and whether to grade it 优秀."""
-
+class _CountyScores(_Decision):
     kind: Literal["county_assessment_scoring"] = "county_assessment_scoring"
-    outcome: Literal["pass", "fail"]
     scores: dict[str, float] = Field(default_factory=dict)
     self_scores: dict[str, float] | None = None
     works_sent_up: int | None = Field(default=None, ge=0)
     score: float | None = Field(default=None, ge=0, le=100)
+
+
+class CountyPassed(_CountyScores):
+    """County expert: the school passes on its table, graded 优秀 if asked and within the county's cap."""
+
+    outcome: Literal["pass"]
     excellent: bool = False
 
-    @model_validator(mode="after")
-    def _reason(self) -> "CountyAssessmentDecision":
-        return self._reason_for("fail")
+
+class CountyFailed(_CountyScores):
+    """County expert: the school fails on its table and rectifies (reason required)."""
+
+    outcome: Literal["fail"]
+    reason: Reason
 
 
 class RectificationDecision(_Decision):
@@ -85,31 +82,44 @@ class RectificationDecision(_Decision):
     report: str = Field(min_length=1, max_length=5000)
 
 
-class SpotCheckDecision(_NeedsReason):
-    """City expert: the spot check passed, or failed with a reason."""
+class SpotCheckPassed(_Decision):
+    """City expert: the spot check passed."""
 
     kind: Literal["spot_check"] = "spot_check"
-    outcome: Literal["pass", "fail"]
-
-    @model_validator(mode="after")
-    def _reason(self) -> "SpotCheckDecision":
-        return self._reason_for("fail")
+    outcome: Literal["pass"]
 
 
-class ProvinceAuditDecision(_NeedsReason):
-    """Province auditor: accept the school, or return it with a reason."""
+class SpotCheckFailed(_Decision):
+    """City expert: the spot check failed; the school rectifies."""
+
+    kind: Literal["spot_check"] = "spot_check"
+    outcome: Literal["fail"]
+    reason: Reason
+
+
+class ProvinceAccepted(_Decision):
+    """Province auditor: accept the school; its teachers' hours are credited."""
 
     kind: Literal["province_audit"] = "province_audit"
-    outcome: Literal["accept", "return"]
+    outcome: Literal["accept"]
 
-    @model_validator(mode="after")
-    def _reason(self) -> "ProvinceAuditDecision":
-        return self._reason_for("return")
+
+class ProvinceReturned(_Decision):
+    """Province auditor: return the school for rectification."""
+
+    kind: Literal["province_audit"] = "province_audit"
+    outcome: Literal["return"]
+    reason: Reason
+
+
+def _by_outcome(*models: type) -> Any:
+    return Annotated[models[0] | models[1], Field(discriminator="outcome")]
 
 
 Decision = Annotated[
-    PlanReviewDecision | PlanRevisionDecision | SubmissionGradingDecision | CountyAssessmentDecision
-    | RectificationDecision | SpotCheckDecision | ProvinceAuditDecision,
+    _by_outcome(PlanFiled, PlanReturned) | PlanRevisionDecision | SubmissionGradingDecision
+    | _by_outcome(CountyPassed, CountyFailed) | RectificationDecision | _by_outcome(SpotCheckPassed, SpotCheckFailed)
+    | _by_outcome(ProvinceAccepted, ProvinceReturned),
     Field(discriminator="kind"),
 ]
 

@@ -34,7 +34,7 @@ class Me(BaseModel):
 @router.post("/token", response_model=Token, responses=error_responses(401, 422))
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep) -> Token:
     """Exchange a username and password for a bearer token."""
-    person = repo.person_by_username(session, form.username)
+    person = None if "\x00" in form.username else repo.person_by_username(session, form.username)
     if person is None or not verify_password(person.password_hash, form.password):
         raise NotAuthenticated("unknown username or wrong password")
     token = issue_token(TokenClaims(person.username, person.role, person.unit_id), settings)

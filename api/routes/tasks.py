@@ -1,11 +1,12 @@
 """The human-task inbox: list, read, claim, release and complete (into the outbox, applied by a flow)."""
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, Field
 
 from api import idempotency
 from api.deps import CurrentUser, SessionDep
@@ -16,9 +17,18 @@ from models.decisions import Decision
 from models.errors import DomainError, NotFound
 from models.outbox import OutboxEntry
 
-router = APIRouter(tags=["tasks"], responses=error_responses(401, 403, 404, 422))
+router = APIRouter(tags=["tasks"], responses=error_responses(400, 401, 403, 404, 422))
+TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+IsoDateTime = Annotated[datetime, BeforeValidator(lambda v: _iso(v))]
 IfMatch = Annotated[str | None, Header(description='The task\'s ETag, e.g. "3"; a stale one gets 412.')]
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="Repeat a POST safely with the same key.")]
+
+
+def _iso(value: object) -> object:
+    """Only ISO 8601 date-times: pydantic alone would also take a bare number as a Unix time."""
+    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("an ISO 8601 date-time such as 2022-11-25T00:00:00+08:00")
+    return value
 
 
 class TaskView(BaseModel):
@@ -96,7 +106,7 @@ def _decision_status(entry: OutboxEntry) -> DecisionStatus:
 def list_tasks(
     session: SessionDep, user: CurrentUser,
     campaign: str | None = None, kind: str | None = None, status: str | None = "open", unit: str | None = None,
-    due_before: datetime | None = None, due_after: datetime | None = None,
+    due_before: IsoDateTime | None = None, due_after: IsoDateTime | None = None,
     sort: Annotated[str, Query(pattern="^-?due_at$")] = "due_at",
     page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TaskPage:
@@ -107,7 +117,7 @@ def list_tasks(
 
 
 @router.get("/tasks/{task_id}", response_model=TaskView)
-def get_task(task_id: int, session: SessionDep, user: CurrentUser, response: Response) -> TaskView:
+def get_task(task_id: TaskId, session: SessionDep, user: CurrentUser, response: Response) -> TaskView:
     """One task, with its ETag."""
     return _view(inbox.task_in_scope(session, user, task_id), response)
 
@@ -127,14 +137,14 @@ def _change(task_id: int, session, user, if_match, key, action, name: str) -> JS
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskView, responses=error_responses(409, 412))
-def claim_task(task_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
+def claim_task(task_id: TaskId, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
                idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Take the task for yourself; of two simultaneous claims one wins (409 for the other)."""
     return _change(task_id, session, user, if_match, idempotency_key, inbox.claim, "claim")
 
 
 @router.post("/tasks/{task_id}/release", response_model=TaskView, responses=error_responses(409, 412))
-def release_task(task_id: int, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
+def release_task(task_id: TaskId, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Give a claimed task back."""
     return _change(task_id, session, user, if_match, idempotency_key, inbox.release, "release")
@@ -143,11 +153,11 @@ def release_task(task_id: int, session: SessionDep, user: CurrentUser, if_match:
 class Reassignment(BaseModel):
     """Whom an office hands the task to."""
 
-    to: str
+    to: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00]+$")
 
 
 @router.post("/tasks/{task_id}/reassign", response_model=TaskView, responses=error_responses(409, 412))
-def reassign_task(task_id: int, body: Reassignment, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
+def reassign_task(task_id: TaskId, body: Reassignment, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """An office hands an open task to a reviewer of the right role inside its unit."""
     return _change(task_id, session, user, if_match, idempotency_key,
@@ -157,7 +167,7 @@ def reassign_task(task_id: int, body: Reassignment, session: SessionDep, user: C
 @router.post("/tasks/{task_id}/complete", status_code=202, response_model=DecisionStatus,
              responses=error_responses(409, 412))
 def complete_task(
-    task_id: int, session: SessionDep, user: CurrentUser, decision: Annotated[Decision, Body()],
+    task_id: TaskId, session: SessionDep, user: CurrentUser, decision: Annotated[Decision, Body()],
     if_match: IfMatch = None, idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record the decision and queue it (202): a flow run applies it; follow the `self` link."""
@@ -174,7 +184,7 @@ def complete_task(
 
 
 @router.get("/decisions/{decision_id}", response_model=DecisionStatus)
-def decision_status(decision_id: int, session: SessionDep, user: CurrentUser) -> DecisionStatus:
+def decision_status(decision_id: TaskId, session: SessionDep, user: CurrentUser) -> DecisionStatus:
     """Where a decision stands: pending, applied (with its flow run) or refused (with the reason)."""
     entry = session.get(OutboxEntry, decision_id)
     if entry is None:

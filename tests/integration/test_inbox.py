@@ -234,6 +234,6 @@ def test_nobody_grades_their_own_submission(submitted, campaign_code):
         session.add(task)
         session.flush()
         task_id = task.id
-    refused = http.post(f"/tasks/{task_id}/complete", json={"kind": "submission_grading", "grade": "excellent"},
+    refused = http.post(f"/tasks/{task_id}/complete", json={"kind": "submission_grading", "items": {"学情分析方案": "excellent"}},
                         headers=auth(http, f"{campaign_code}-leader"))
     assert refused.status_code == 403 and "own submission" in refused.json()["detail"]
