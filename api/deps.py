@@ -27,7 +27,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def current_user(session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]) -> Person:
-    """The person a valid bearer token names; 401 otherwise."""
+    """The active person a valid bearer token names (looked up, so a deactivation takes effect at once); 401 otherwise."""
     claims = read_token(token, settings) if token else None
     person = repo.person_by_username(session, claims.username) if claims else None
     if person is None:

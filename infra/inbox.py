@@ -85,7 +85,7 @@ def task_in_scope(session: Session, user: Person, task_id: int) -> HumanTask:
     task = session.get(HumanTask, task_id)
     if task is None:
         raise NotFound(f"task {task_id} does not exist")
-    if not within(user.unit_id, task.unit_id, repo.unit_parents(session)):
+    if not repo.in_subtree(session, user.unit_id, task.unit_id):
         raise OutOfScope(f"task {task_id} is outside your unit")
     return task
 
@@ -182,7 +182,7 @@ def reassign(session: Session, user: Person, task: HumanTask, to_username: str, 
     target = repo.person_by_username(session, to_username)
     if target is None:
         raise NotFound(f"user '{to_username}' does not exist")
-    if target.role != task.candidate_role or not within(user.unit_id, target.unit_id, repo.unit_parents(session)):
+    if target.role != task.candidate_role or not repo.in_subtree(session, user.unit_id, target.unit_id):
         raise OutOfScope(f"'{to_username}' is not a {task.candidate_role} inside your unit")
     _independent(session, target, task)
     done = session.execute(update(HumanTask).where(

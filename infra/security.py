@@ -34,12 +34,13 @@ class TokenClaims:
     username: str
     role: str
     unit_id: int
+    person_id: int
 
 
 def issue_token(claims: TokenClaims, settings: Settings) -> str:
     """A signed token valid for the configured minutes."""
     now = utcnow()
-    payload = {"sub": claims.username, "role": claims.role, "unit": claims.unit_id, "iat": now,
+    payload = {"sub": claims.username, "role": claims.role, "unit": claims.unit_id, "uid": claims.person_id, "iat": now,
                "exp": now + timedelta(minutes=settings.token_minutes)}
     return jwt.encode(payload, settings.secret_key, algorithm="HS256")
 
@@ -47,7 +48,8 @@ def issue_token(claims: TokenClaims, settings: Settings) -> str:
 def read_token(token: str, settings: Settings) -> TokenClaims | None:
     """The claims of a valid, unexpired token; None otherwise."""
     try:
-        data = jwt.decode(token, settings.secret_key, algorithms=["HS256"], options={"require": ["sub", "exp"]})
-    except jwt.PyJWTError:
+        data = jwt.decode(token, settings.secret_key, algorithms=["HS256"],
+                          options={"require": ["sub", "exp", "role", "unit", "uid"]})
+        return TokenClaims(str(data["sub"]), str(data["role"]), int(data["unit"]), int(data["uid"]))
+    except (jwt.PyJWTError, ValueError, TypeError):
         return None
-    return TokenClaims(str(data["sub"]), str(data.get("role")), int(data.get("unit", 0)))

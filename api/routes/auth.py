@@ -37,7 +37,7 @@ def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: Sessio
     person = None if "\x00" in form.username else repo.person_by_username(session, form.username)
     if person is None or not verify_password(person.password_hash, form.password):
         raise NotAuthenticated("unknown username or wrong password")
-    token = issue_token(TokenClaims(person.username, person.role, person.unit_id), settings)
+    token = issue_token(TokenClaims(person.username, person.role, person.unit_id, person.id), settings)
     return Token(access_token=token, expires_in=settings.token_minutes * 60)
 
 

@@ -81,7 +81,7 @@ def campaign_progress(campaign: str, session: SessionDep, user: CurrentUser) -> 
 def school_history(campaign: str, school: str, session: SessionDep, user: CurrentUser) -> SchoolHistory:
     """A school's audit entries in order, each naming the flow run that applied it."""
     enrolment = repo.school_enrolment(session, campaign, school)
-    if not within(user.unit_id, enrolment.school_id, repo.unit_parents(session)):
+    if not repo.in_subtree(session, user.unit_id, enrolment.school_id):
         raise OutOfScope(f"school '{school}' is outside your unit")
     entries = session.scalars(select(AuditEntry).where(AuditEntry.school_enrolment_id == enrolment.id)
                               .order_by(AuditEntry.id)).all()
