@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.app import app
 from flows.demo import set_up_demo_campaign
@@ -28,7 +29,7 @@ def api(database, prefect_harness, campaign_code):
                                      event=SchoolEvent.SUBMIT_PLAN, actor="admin",
                                      payload={"plan": DemoScript(1, ["DEMO-X1-S002"]).plan("DEMO-X1-S002", CATALOG)}))
     with session_scope() as session:
-        if not session.query(Unit).filter(Unit.code == "ELSEWHERE").first():
+        if not session.scalars(select(Unit).where(Unit.code == "ELSEWHERE")).first():
             other = Unit(code="ELSEWHERE", name="别的县", level=UnitLevel.COUNTY)
             session.add(other)
             session.flush()
