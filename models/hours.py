@@ -1,10 +1,9 @@
 """Training hours from a platform's records: the plain 25 + 25 rule and Beijing's split (002 附件1)."""
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from models.csv_rows import parse_rows
 from models.errors import InvalidRecords
 from models.policy import HourRules
 
@@ -69,26 +68,11 @@ def _beijing(records: list[HourRecord], rules: HourRules) -> tuple[float, float]
 
 def parse_hour_records(text: str, origin: str = "hours") -> list[HourRecord]:
     """Parse a platform export; raise InvalidRecords listing every bad line, accepting none."""
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or tuple(c.strip() for c in rows[0]) != HOUR_COLUMNS:
-        raise InvalidRecords(f"{origin}: line 1: header must be {','.join(HOUR_COLUMNS)}")
-    records, problems = [], []
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        try:
-            records.append(_record(row, line))
-        except ValueError as exc:
-            problems.append(f"line {line}: {exc}")
-    if problems:
-        raise InvalidRecords(f"{origin}: " + "; ".join(problems))
-    return records
+    return parse_rows(text, HOUR_COLUMNS, origin, _record, InvalidRecords)
 
 
 def _record(row: list[str], line: int) -> HourRecord:
-    if len(row) != len(HOUR_COLUMNS):
-        raise ValueError(f"expected {len(HOUR_COLUMNS)} columns, got {len(row)}")
-    teacher, course, watched, length, kind = (c.strip() for c in row)
+    teacher, course, watched, length, kind = row
     if not teacher or not course:
         raise ValueError("teacher and course are required")
     try:
