@@ -142,20 +142,12 @@ def person_by_username(session: Session, username: str) -> Person | None:
     return session.scalars(select(Person).where(Person.username == username, Person.active.is_(True))).first()
 
 
-_PARENTS: dict[int, int | None] = {}
-"""Unit → parent, filled on first use; a unit's parent never changes once it exists."""
-
-
 def in_subtree(session: Session, user_unit: int, target_unit: int) -> bool:
-    """True when target_unit is user_unit or below it (at most four levels, parents cached per process)."""
+    """True when target_unit is user_unit or below it (walks up at most four levels, identity-mapped)."""
     current: int | None = target_unit
     while current is not None:
         if current == user_unit:
             return True
-        if current not in _PARENTS:
-            unit = session.get(Unit, current)
-            if unit is None:
-                return False
-            _PARENTS[current] = unit.parent_id
-        current = _PARENTS[current]
+        unit = session.get(Unit, current)
+        current = unit.parent_id if unit else None
     return False

@@ -20,7 +20,8 @@ from models.outbox import OutboxEntry
 router = APIRouter(tags=["tasks"], responses=error_responses(400, 401, 403, 404, 422))
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 IsoDateTime = Annotated[datetime, BeforeValidator(lambda v: _iso(v))]
-IfMatch = Annotated[str | None, Header(description='The task\'s ETag, e.g. "3"; a stale one gets 412.')]
+IfMatch = Annotated[str | None, Header(pattern=r'^\s*(W/)?"?\d{1,9}"?\s*$',
+                                        description='The task\'s ETag, e.g. "3"; a stale one gets 412.')]
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="Repeat a POST safely with the same key.")]
 
 
@@ -80,7 +81,7 @@ class BadIfMatch(DomainError):
 
 
 def _version(if_match: str | None) -> int | None:
-    if if_match is None:
+    if if_match is None or not if_match.strip():
         return None
     text = if_match.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
@@ -108,7 +109,7 @@ def list_tasks(
     campaign: str | None = None, kind: str | None = None, status: str | None = "open", unit: str | None = None,
     due_before: IsoDateTime | None = None, due_after: IsoDateTime | None = None,
     sort: Annotated[str, Query(pattern="^-?due_at$")] = "due_at",
-    page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TaskPage:
     """The caller's inbox: tasks inside their unit (their role's, or all for an office), by due date."""
     total, rows = inbox.visible_tasks(session, user, inbox.TaskFilter(

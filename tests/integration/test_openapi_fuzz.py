@@ -1,4 +1,7 @@
-"""Schemathesis against the app's own OpenAPI schema: no 5xx, every answer matches the schema."""
+"""Schemathesis against the app's own OpenAPI schema: no 5xx, every answer matches the schema.
+
+positive_data_acceptance is left out: a schema-valid request may still be refused by state the schema cannot
+express (a stale If-Match version → 412, a task already completed → 409), which is the API working."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -19,6 +22,6 @@ def office_headers(database, prefect_harness, campaign_code):
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, office_headers):
-    case.call_and_validate(headers=office_headers)
+    case.call_and_validate(headers=office_headers, excluded_checks=[schemathesis.checks.positive_data_acceptance])
