@@ -12,7 +12,7 @@ from models.campaign import Campaign, SchoolEnrolment, Submission, TeacherEnrolm
 from models.clock import utcnow
 from models.decisions import lifecycle_event
 from models.enums import Role, TaskKind, TaskStatus
-from models.errors import DomainError, NotFound, OutOfScope, StaleState
+from models.errors import DomainError, NotFound, OutOfScope
 from models.human_task import HumanTask
 from models.org import Person, Unit
 from models.outbox import OutboxEntry, OutboxStatus

@@ -11,7 +11,7 @@ from infra import repository as repo
 from infra.db import session_scope
 from models.audit import AuditEntry
 from models.assessment import school_facts
-from models.campaign import Campaign, MicroAbility, PeerReview, SchoolEnrolment, Submission, TeacherEnrolment
+from models.campaign import Campaign, MicroAbility, PeerReview, SchoolEnrolment, TeacherEnrolment
 from models.clock import utcnow
 from models.enums import Grade, SchoolEvent, SchoolState, TaskStatus, UnitLevel
 from models.errors import DomainError, RuleViolated, StaleState
