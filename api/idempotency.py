@@ -6,16 +6,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models.errors import DomainError
+from models.errors import KeyReused
 from models.org import Person
 from models.outbox import IdempotencyRecord
-
-
-class KeyReused(DomainError):
-    """The key was used before for a different request."""
-
-    status_code = 422
-    title = "Idempotency-Key reused"
 
 
 def fingerprint(method: str, path: str, body: object) -> str:

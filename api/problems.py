@@ -32,6 +32,13 @@ def problem(status: int, title: str, detail: str | None = None, errors: list[dic
 def install(app: FastAPI) -> None:
     """Register the handlers: domain errors, validation errors, HTTP errors and anything unexpected."""
 
+    @app.middleware("http")
+    async def refuse_nul_bytes(request: Request, call_next):
+        # PostgreSQL text cannot hold NUL; refuse it in the URL before any route reads it.
+        if "%00" in request.url.query.lower() or "\x00" in request.url.path or "%00" in request.url.path.lower():
+            return problem(422, "Invalid request", "NUL bytes are not allowed in the URL")
+        return await call_next(request)
+
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         response = problem(exc.status_code, exc.title, exc.detail)

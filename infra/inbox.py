@@ -12,7 +12,7 @@ from models.campaign import Campaign, SchoolEnrolment, Submission, TeacherEnrolm
 from models.clock import utcnow
 from models.decisions import lifecycle_event
 from models.enums import Role, TaskKind, TaskStatus
-from models.errors import DomainError, NotFound, OutOfScope
+from models.errors import DomainError, NotFound, OutOfScope, PreconditionFailed, TaskConflict
 from models.human_task import HumanTask
 from models.org import Person, Unit
 from models.outbox import OutboxEntry, OutboxStatus
@@ -20,20 +20,6 @@ from models.scope import within
 
 OFFICE_ROLES = frozenset({Role.COUNTY_OFFICE, Role.CITY_OFFICE})
 SCHOOL_ROLES = frozenset({Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN})
-
-
-class TaskConflict(DomainError):
-    """The task is not open, or someone else holds it."""
-
-    status_code = 409
-    title = "Task conflict"
-
-
-class PreconditionFailed(DomainError):
-    """If-Match named a version the task no longer has."""
-
-    status_code = 412
-    title = "Precondition failed"
 
 
 @dataclass(frozen=True)

@@ -94,3 +94,24 @@ class OutOfScope(DomainError):
 
     status_code = 403
     title = "Forbidden"
+
+
+class TaskConflict(DomainError):
+    """The task is not open, or someone else holds it."""
+
+    status_code = 409
+    title = "Task conflict"
+
+
+class PreconditionFailed(DomainError):
+    """If-Match does not name the task's current version."""
+
+    status_code = 412
+    title = "Precondition failed"
+
+
+class KeyReused(DomainError):
+    """The caller used this Idempotency-Key before, for a different request."""
+
+    status_code = 422
+    title = "Idempotency-Key reused"

@@ -1,12 +1,12 @@
 """The human-task inbox: list, read, claim, release and complete (into the outbox, applied by a flow)."""
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from api import idempotency
 from api.deps import CurrentUser, SessionDep
@@ -14,12 +14,12 @@ from api.problems import error_responses
 from infra import inbox
 from infra.settings import get_settings
 from models.decisions import Decision
-from models.errors import DomainError, NotFound
+from models.errors import NotFound, PreconditionFailed
 from models.outbox import OutboxEntry
 
 router = APIRouter(tags=["tasks"], responses=error_responses(400, 401, 403, 404, 422))
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-IsoDateTime = Annotated[datetime, BeforeValidator(lambda v: _iso(v))]
+IsoDateTime = Annotated[datetime, BeforeValidator(lambda v: _iso(v)), AfterValidator(lambda v: _in_range(v))]
 IfMatch = Annotated[str | None, Header(pattern=r'^\s*(W/)?"?\d{1,9}"?\s*$',
                                         description='The task\'s ETag, e.g. "3"; a stale one gets 412.')]
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="Repeat a POST safely with the same key.")]
@@ -29,6 +29,17 @@ def _iso(value: object) -> object:
     """Only ISO 8601 date-times: pydantic alone would also take a bare number as a Unix time."""
     if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", value):
         raise ValueError("an ISO 8601 date-time such as 2022-11-25T00:00:00+08:00")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    """Years 1970-9999 in UTC: outside them a database cannot compare the value."""
+    try:
+        year = value.astimezone(UTC).year if value.tzinfo else value.year
+    except OverflowError:
+        raise ValueError("a date-time between 1970 and 9999") from None
+    if not 1970 <= year <= 9999:
+        raise ValueError("a date-time between 1970 and 9999")
     return value
 
 
@@ -73,19 +84,12 @@ class DecisionStatus(BaseModel):
     links: dict[str, str]
 
 
-class BadIfMatch(DomainError):
-    """If-Match is not a version ETag."""
-
-    status_code = 412
-    title = "Precondition failed"
-
-
 def _version(if_match: str | None) -> int | None:
     if if_match is None or not if_match.strip():
         return None
     text = if_match.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
-        raise BadIfMatch(f"If-Match must be a task ETag like \"3\", not {if_match!r}")
+        raise PreconditionFailed(f"If-Match must be a task ETag like \"3\", not {if_match!r}")
     return int(text)
 
 

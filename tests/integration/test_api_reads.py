@@ -108,3 +108,11 @@ def test_login_form_errors_name_each_field(api):
     answer = http.post("/auth/token", data={})
     assert answer.status_code == 422
     assert {e["field"] for e in answer.json()["errors"]} == {"body.username", "body.password"}
+
+
+def test_nul_bytes_and_out_of_range_dates_are_422_not_500(api):
+    http, _ = api
+    office = bearer(http, "demo-county-office")
+    for query in ("campaign=%00", "due_after=0001-01-01T00:00:00%2B00:01", "due_before=0.5"):
+        answer = http.get(f"/tasks?{query}", headers=office)
+        assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json", query
