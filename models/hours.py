@@ -53,12 +53,12 @@ def credited_hours(records: Iterable[HourRecord], rules: HourRules) -> tuple[flo
 
 def _beijing(records: list[HourRecord], rules: HourRules) -> tuple[float, float]:
     b = rules.beijing
-    topics = [r for r in records if r.kind is HourKind.TOPIC_COURSE and r.watched_enough(b.watch_ratio_min)]
-    quizzed = {r.course for r in records if r.kind is HourKind.QUIZ and r.minutes_watched > 0}
+    topics = [r for r in records if r.kind == HourKind.TOPIC_COURSE and r.watched_enough(b.watch_ratio_min)]
+    quizzed = {r.course for r in records if r.kind == HourKind.QUIZ and r.minutes_watched > 0}
     topic_hours = sum(r.course_minutes for r in topics) / 60
     topic_done = topic_hours >= b.topic_hours_min - 1e-9 and all(r.course in quizzed for r in topics)
     case_hours = sum(r.course_minutes for r in records
-                     if r.kind is HourKind.CASE and r.watched_enough(b.watch_ratio_min)) / 60
+                     if r.kind == HourKind.CASE and r.watched_enough(b.watch_ratio_min)) / 60
     online = (b.topic_with_quiz_hours if topic_done else 0) + (b.case_hours_min if case_hours >= b.case_hours_min - 1e-9 else 0)
     kinds = {r.kind for r in records}
     practice = (b.school_training_hours if HourKind.SCHOOL_TRAINING in kinds else 0) + (

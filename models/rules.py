@@ -33,9 +33,9 @@ def roll_up(grades: Sequence[Grade]) -> Grade:
     """Combine item grades: 优秀 only if all are 优秀, 不合格 if any is 不合格, else 合格."""
     if not grades:
         raise ValueError("cannot roll up an empty list of grades")
-    if any(g is Grade.FAIL for g in grades):
+    if any(g == Grade.FAIL for g in grades):
         return Grade.FAIL
-    if all(g is Grade.EXCELLENT for g in grades):
+    if all(g == Grade.EXCELLENT for g in grades):
         return Grade.EXCELLENT
     return Grade.PASS
 
@@ -53,7 +53,7 @@ def excellent_rate(results: Iterable[Grade | None]) -> float:
     results = list(results)
     if not results:
         return 0.0
-    return sum(1 for r in results if r is Grade.EXCELLENT) / len(results)
+    return sum(1 for r in results if r == Grade.EXCELLENT) / len(results)
 
 
 def teacher_result(micro_ability_grades: Sequence[Grade | None], required: int) -> Grade | None:

@@ -26,3 +26,11 @@ def test_rates_count_ungraded_as_not_passed():
     assert pass_rate(results) == 0.5
     assert excellent_rate(results) == 0.25
     assert pass_rate([]) == 0.0
+
+
+def test_grades_read_back_as_plain_strings_count_the_same():
+    # The database returns grades as str, not Grade members: the rules must compare by value.
+    assert roll_up(["excellent", "fail"]) == G.FAIL
+    assert roll_up(["excellent", "excellent"]) == G.EXCELLENT
+    assert excellent_rate(["excellent", "pass", None, "pass"]) == 0.25
+    assert pass_rate(["excellent", "pass", "fail", None]) == 0.5
