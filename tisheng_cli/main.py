@@ -2,6 +2,7 @@
 import json
 import sys
 import time
+import traceback
 from typing import Annotated
 
 import typer
@@ -125,6 +126,7 @@ def up(
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     stack = Stack(str(logs))
+    code = 0
     try:
         server = stack.start("prefect-server", ["-m", "prefect", "server", "start", "--host", host,
                                                 "--port", str(prefect_port)])
@@ -142,13 +144,21 @@ def up(
         out.print(f"logs         {logs}    data {settings.data_dir}")
         out.print("running; Ctrl-C stops everything")
         err.print(f"stopped: {stack.watch()}")
-        raise typer.Exit(1)
+        code = 1
     except StackError as exc:
-        _fail(str(exc))
+        sys.stderr.write(f"error: {exc}\n")
+        code = 2
     except KeyboardInterrupt:
         err.print("stopping …")
+    except Exception:  # noqa: BLE001 — report it, then still take the whole stack down
+        traceback.print_exc()
+        code = 1
     finally:
         stack.stop()
+        # Prefect's client threads are not daemons and would keep this process alive after the stack is down.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _load_demo(schools: int, seed: int) -> None:

@@ -1,5 +1,6 @@
 """Runs the whole local stack as child processes: Prefect server and UI, flow server, API."""
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -56,7 +57,10 @@ class Stack:
             time.sleep(1)
 
     def stop(self) -> None:
-        """Terminate every child, killing those that do not stop within 10 s."""
+        """Terminate every child, killing those that do not stop within 10 s; a second Ctrl-C or SIGTERM
+        (a terminal signals the whole process group, `uv run` forwards) must not interrupt this."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for process in reversed(self.processes):
             if process.poll() is None:
                 process.terminate()
