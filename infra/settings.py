@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".tisheng"), description="Root of every embedded default.")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under data_dir if unset.")
     evidence_dir: Path | None = Field(default=None, description="Local evidence store; data_dir/evidence if unset.")
+    evidence_url: str | None = Field(
+        default=None, description="Evidence store: s3://ACCESS:SECRET@host:port/bucket?secure=false, or a path; "
+        "the local store at evidence_path if unset.")
+    evidence_link_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60,
+                                       description="Lifetime of presigned evidence upload tickets and download links.")
     prefect_home: Path | None = Field(default=None, description="PREFECT_HOME; data_dir/prefect if unset.")
     prefect_database_url: str | None = Field(
         default=None, description="Database of the local Prefect server (postgresql+asyncpg://…); SQLite if unset."
@@ -47,6 +52,11 @@ class Settings(BaseSettings):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
 
+    @field_validator("evidence_url")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEMO_SECRET:
@@ -67,6 +77,11 @@ class Settings(BaseSettings):
     def evidence_path(self) -> Path:
         """Directory of the local evidence store."""
         return (self.evidence_dir or self.data_dir / "evidence").expanduser().resolve()
+
+    @property
+    def evidence_store_url(self) -> str:
+        """The evidence store in force: evidence_url, else the local store's directory."""
+        return self.evidence_url or str(self.evidence_path)
 
     @property
     def prefect_home_path(self) -> Path:

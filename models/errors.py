@@ -1,4 +1,5 @@
 """The one domain error hierarchy; each error carries the HTTP status the API answers with."""
+from collections.abc import Sequence
 
 
 class DomainError(Exception):
@@ -6,6 +7,7 @@ class DomainError(Exception):
 
     status_code = 400
     title = "Domain rule violated"
+    errors: list[dict[str, str]] | None = None  # per field, shaped like the API's validation errors
 
     def __init__(self, detail: str):
         super().__init__(detail)
@@ -115,3 +117,121 @@ class KeyReused(DomainError):
 
     status_code = 422
     title = "Idempotency-Key reused"
+
+
+class UnknownItems(DomainError):
+    """A decision grades or scores items its micro-ability or rubric does not have (they would be dropped unseen)."""
+
+    status_code = 422
+    title = "Unknown items"
+
+    def __init__(self, field: str, unknown: Sequence[str], known_as: str, known: Sequence[str]):
+        names = ", ".join(f"'{name}'" for name in unknown)
+        super().__init__(f"{field}: {names} not among the {known_as} ({', '.join(known)})")
+        self.unknown = list(unknown)
+        self.errors = [{"field": f"body.{field}.{name}", "message": f"not among the {known_as}"} for name in unknown]
+
+
+class InvalidServiceToken(DomainError):
+    """A service token cannot be created as asked (bad or taken name, unknown role, role at the wrong level)."""
+
+    status_code = 422
+    title = "Invalid service token"
+
+
+class InvalidEvidenceKey(DomainError):
+    """An evidence key or prefix could escape its place (traversal, absolute, empty segment, control character)."""
+
+    status_code = 422
+    title = "Invalid evidence key"
+
+
+class EvidenceMissing(NotFound):
+    """No such evidence object or version in the store."""
+
+    title = "Evidence not found"
+
+
+class EvidenceLocked(DomainError):
+    """A legal hold or COMPLIANCE retention refuses the change (delete, shortening the retention)."""
+
+    status_code = 423
+    title = "Evidence locked"
+
+
+class EvidenceTooLarge(DomainError):
+    """An upload is larger than its limit."""
+
+    status_code = 413
+    title = "Evidence too large"
+
+
+class EvidenceSizeMismatch(DomainError):
+    """The bytes received are not the size declared for them."""
+
+    status_code = 422
+    title = "Evidence size mismatch"
+
+
+class InvalidRetention(DomainError):
+    """A retention date that cannot be set (not in the future)."""
+
+    status_code = 422
+    title = "Invalid retention"
+
+
+class SignedLinkRefused(DomainError):
+    """A presigned upload ticket or download link is forged, expired, or used for another key."""
+
+    status_code = 403
+    title = "Signed link refused"
+
+
+class EvidenceStoreUnavailable(DomainError):
+    """The evidence store did not answer, or failed in a way the domain cannot name."""
+
+    status_code = 503
+    title = "Evidence store unavailable"
+
+
+class EvidenceStoreMisconfigured(DomainError):
+    """The evidence store URL is malformed, or its bucket cannot enforce locks."""
+
+    status_code = 500
+    title = "Evidence store misconfigured"
+
+
+class SchoolLocked(DomainError):
+    """The school is in a locked state: its plans, submissions, grades and evidence may not change."""
+
+    status_code = 423
+    title = "School locked"
+
+    def __init__(self, school: str, state: str):
+        super().__init__(f"school '{school}' is locked (state '{state}'): its plans, submissions, grades and evidence "
+                         "cannot change until a rectification decision reopens it")
+        self.school = school
+        self.state = state
+
+
+class EvidenceNotVerified(DomainError):
+    """The stored file is not what the upload promised (missing, other size or SHA-256, a type the item refuses)."""
+
+    status_code = 422
+    title = "Evidence not verified"
+
+    def __init__(self, upload_id: int, errors: list[dict[str, str]]):
+        super().__init__(f"upload {upload_id} was not accepted: " + "; ".join(e["message"] for e in errors))
+        self.errors = errors
+
+
+class CampaignClosed(DomainError):
+    """The campaign was closed by the year-end closeout: its schools, teachers and evidence no longer change."""
+
+    status_code = 409
+    title = "Campaign closed"
+
+    def __init__(self, campaign: str, closed_at: str):
+        super().__init__(f"campaign '{campaign}' was closed at {closed_at} by the year-end closeout: "
+                         "it accepts no more decisions, submissions, hours or evidence")
+        self.campaign = campaign
