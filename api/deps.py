@@ -1,38 +1,60 @@
 """Typed dependencies the routes declare and tests override."""
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from infra import repository as repo
 from infra.db import get_engine
 from infra.security import read_token
+from infra.service_tokens import token_principal
 from infra.settings import Settings, get_settings
 from models.errors import NotAuthenticated
-from models.org import Person
+from models.org import Principal
+from models.service_token import is_service_token
 
-oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False, description=(
+    "A login token from POST /auth/token, or an integration's service token (`tsk_…`, from `tisheng tokens create`), "
+    "as `Authorization: Bearer <token>`."))
 
 
-def get_session() -> Iterator[Session]:
-    """A session per request; read routes never commit."""
-    with Session(get_engine()) as session:
+async def get_session() -> AsyncIterator[Session]:
+    """A session per request; read routes never commit.
+
+    Async although the session is sync: opening one does no I/O, and an async dependency saves two thread-pool hops
+    per request. Closing one still inside a transaction rolls back over the network, so that runs in the pool.
+    """
+    session = Session(get_engine())
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
+
+
+async def settings() -> Settings:
+    """The process's settings (cached; async so it costs no thread-pool hop)."""
+    return get_settings()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(settings)]
 
 
-def current_user(session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]) -> Person:
-    """The active person a valid bearer token names (looked up, so a deactivation takes effect at once); 401 otherwise."""
+def current_user(session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+    """The active person a bearer access token or service token names (looked up at every call); 401 otherwise."""
+    if token and is_service_token(token):
+        return Principal.of(token_principal(session, token))
     claims = read_token(token, settings) if token else None
-    person = repo.person_by_username(session, claims.username) if claims else None
-    if person is None:
+    principal = repo.active_principal(session, claims.username) if claims else None
+    if principal is None:
         raise NotAuthenticated("a valid bearer token is required (POST /auth/token)")
-    return person
+    return principal
 
 
-CurrentUser = Annotated[Person, Depends(current_user)]
+CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.errors import KeyReused
-from models.org import Person
+from models.org import Principal
 from models.outbox import IdempotencyRecord
 
 
@@ -16,7 +16,7 @@ def fingerprint(method: str, path: str, body: object) -> str:
     return hashlib.sha256(json.dumps([method, path, body], sort_keys=True, default=str).encode()).hexdigest()
 
 
-def replay(session: Session, user: Person, key: str | None, request_hash: str) -> JSONResponse | None:
+def replay(session: Session, user: Principal, key: str | None, request_hash: str) -> JSONResponse | None:
     """The stored answer for this key, or None when the key is new (or absent)."""
     if not key:
         return None
@@ -29,7 +29,7 @@ def replay(session: Session, user: Person, key: str | None, request_hash: str) -
     return JSONResponse(record.body, status_code=record.status_code, headers={"Idempotent-Replayed": "true"})
 
 
-def remember(session: Session, user: Person, key: str | None, request_hash: str, status: int, body: dict) -> None:
+def remember(session: Session, user: Principal, key: str | None, request_hash: str, status: int, body: dict) -> None:
     """Store the answer in the caller's transaction, so it commits with the effect."""
     if key:
         session.add(IdempotencyRecord(username=user.username, key=key, request_hash=request_hash,

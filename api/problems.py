@@ -4,8 +4,9 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from models.errors import DomainError
 
@@ -16,6 +17,10 @@ PROBLEM = "application/problem+json"
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"type": "about:blank", "title": "Forbidden", "status": 403, "detail": "task 195 is outside your unit"},
+        {"type": "about:blank", "title": "Invalid request", "status": 422, "detail": "1 field(s) are invalid",
+         "errors": [{"field": "body.plan_review.return.reason", "message": "Field required"}]}]})
     type: str = "about:blank"
     title: str
     status: int
@@ -29,19 +34,30 @@ def problem(status: int, title: str, detail: str | None = None, errors: list[dic
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+class RefuseNulBytes:
+    """PostgreSQL text cannot hold NUL: refuse it in the URL before any route reads it (plain ASGI, no task hop)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path") or scope["path"].encode()
+            if b"\x00" in raw or b"%00" in raw.lower() or b"%00" in scope.get("query_string", b"").lower() \
+                    or "\x00" in scope["path"]:
+                await problem(422, "Invalid request", "NUL bytes are not allowed in the URL")(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers: domain errors, validation errors, HTTP errors and anything unexpected."""
 
-    @app.middleware("http")
-    async def refuse_nul_bytes(request: Request, call_next):
-        # PostgreSQL text cannot hold NUL; refuse it in the URL before any route reads it.
-        if "%00" in request.url.query.lower() or "\x00" in request.url.path or "%00" in request.url.path.lower():
-            return problem(422, "Invalid request", "NUL bytes are not allowed in the URL")
-        return await call_next(request)
+    app.add_middleware(RefuseNulBytes)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        response = problem(exc.status_code, exc.title, exc.detail)
+        response = problem(exc.status_code, exc.title, exc.detail, exc.errors)
         if exc.status_code == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response

@@ -2,18 +2,23 @@
 
     uv run python bench/api_completions.py [--count 2000] [--clients 16] [--workers 2]
 
-Creates a scratch database, N open plan-review tasks, starts uvicorn, and drives POST /tasks/{id}/complete
-(JWT auth, scope, conditional UPDATE, outbox row, commit) with N concurrent clients; then the same count on
-POST /bench/touch/{id} (one UPDATE). Prints throughput, p50/p99 and the ratio. Dispatching is not included.
+Creates a scratch database and N open plan-review tasks, starts uvicorn, and sends N requests with C concurrent
+clients to: POST /bench/touch/{id} (one UPDATE, the bare baseline), POST /bench/auth/{id} (the same behind the
+API's bearer auth), and POST /tasks/{id}/complete (auth, scope and independence, conditional UPDATE, outbox row,
+commit; 202). Prints throughput, p50/p99 latency, and CPU per request of the API processes and of PostgreSQL
+(a cost a noisy machine hardly moves), with ratios. The load client is `bench/load.py` (raw keep-alive sockets),
+so it takes little of the two cores. Dispatching is not included.
 """
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +27,9 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.cpu import processes_cpu, tree_cpu  # noqa: E402
+from bench.load import drive, render  # noqa: E402
+
 ADMIN = os.environ.get("TISHENG_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -53,35 +61,41 @@ def prepare(url: str, count: int) -> list[int]:
         return [t.id for t in tasks]
 
 
-async def drive(base: str, paths: list[str], clients: int, headers: dict, body: dict | None) -> tuple[float, list[float], dict]:
-    """POST every path with `clients` concurrent connections; wall time, latencies (ms) and status counts."""
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for p in paths:
-        queue.put_nowait(p)
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        while not queue.empty():
-            path = queue.get_nowait()
-            start = time.perf_counter()
-            answer = await client.post(path, json=body, headers=headers)
-            latencies.append((time.perf_counter() - start) * 1000)
-            statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        start = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(clients)))
-        return time.perf_counter() - start, latencies, statuses
+def database_backends(database: str) -> list[int]:
+    """PIDs of the PostgreSQL backends connected to the database (the API's pooled connections)."""
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        return [pid for (pid,) in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])]
 
 
-def report(name: str, wall: float, latencies: list[float], statuses: dict) -> float:
-    ordered = sorted(latencies)
-    rate = len(latencies) / wall
-    print(f"{name:<32} {rate:7.0f} req/s  p50 {statistics.median(ordered):6.1f} ms  "
-          f"p99 {ordered[int(0.99 * (len(ordered) - 1))]:6.1f} ms  statuses {statuses}")
-    return rate
+@dataclass
+class Figures:
+    """One row of the report."""
+
+    rate: float
+    p50: float
+    p99: float
+    api_cpu_ms: float
+    pg_cpu_ms: float
+
+
+def measure(database: str, server_pid: int, port: int, paths: list[str], clients: int, headers: dict, body: bytes) -> tuple[Figures, dict]:
+    """POST every path once with `clients` concurrent connections; figures and status counts."""
+    host = f"127.0.0.1:{port}"
+    requests = [render("POST", p, host, headers, body) for p in paths]
+    backends = database_backends(database)
+    api, pg = tree_cpu(server_pid), processes_cpu(backends)
+    result = asyncio.run(drive("127.0.0.1", port, requests, clients))
+    api, pg = tree_cpu(server_pid) - api, processes_cpu(backends) - pg
+    ordered, n = sorted(result.latencies), len(result.latencies)
+    return Figures(n / result.wall, statistics.median(ordered), ordered[int(0.99 * (n - 1))],
+                   1000 * api / n, 1000 * pg / n), result.statuses
+
+
+def report(name: str, figures: Figures, statuses: dict) -> Figures:
+    """Print one row."""
+    print(f"{name:<34} {figures.rate:6.0f} req/s  p50 {figures.p50:6.1f} ms  p99 {figures.p99:6.1f} ms  "
+          f"CPU/request: API {figures.api_cpu_ms:5.2f} ms, PostgreSQL {figures.pg_cpu_ms:5.2f} ms  {statuses}")
+    return figures
 
 
 def main() -> None:
@@ -109,15 +123,20 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.2)
         token = httpx.post(f"{base}/auth/token", data={"username": "demo-county-office", "password": "tisheng-demo"}).json()
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
-        asyncio.run(drive(base, [f"/bench/touch/{i}" for i in task_ids[:200]], args.clients, {}, None))  # warm-up
-        print(f"{args.count} requests, {args.clients} concurrent clients, {args.workers} uvicorn workers, PostgreSQL")
-        bare = report("bare single-row update", *asyncio.run(
-            drive(base, [f"/bench/touch/{i}" for i in task_ids], args.clients, {}, None)))
-        done = report("task completion (202)", *asyncio.run(
-            drive(base, [f"/tasks/{i}/complete" for i in task_ids], args.clients, headers,
-                  {"kind": "plan_review", "outcome": "file"})))
-        print(f"ratio bare / completion throughput: {bare / done:.2f}x")
+        auth = {"Authorization": f"Bearer {token['access_token']}", "Content-Type": "application/json"}
+        body = json.dumps({"kind": "plan_review", "outcome": "file"}).encode()
+        touch = [f"/bench/touch/{i}" for i in task_ids]
+        for warm_up in ("touch", "auth"):  # fills the connection pools, so every backend is counted
+            measure(name, server.pid, args.port, [f"/bench/{warm_up}/{i}" for i in task_ids[:300]], args.clients, auth, b"")
+        print(f"{args.count} requests each, {args.clients} concurrent clients, {args.workers} uvicorn workers, "
+              f"PostgreSQL; load from bench/load.py")
+        bare = report("bare single-row update", *measure(name, server.pid, args.port, touch, args.clients, {}, b""))
+        report("same, behind bearer auth", *measure(
+            name, server.pid, args.port, [f"/bench/auth/{i}" for i in task_ids], args.clients, auth, b""))
+        done = report("task completion (202)", *measure(
+            name, server.pid, args.port, [f"/tasks/{i}/complete" for i in task_ids], args.clients, auth, body))
+        print(f"completion vs bare: throughput {bare.rate / done.rate:.2f}x lower, "
+              f"API CPU per request {done.api_cpu_ms / bare.api_cpu_ms:.2f}x, p99 {done.p99 / bare.p99:.2f}x")
     finally:
         if server:
             server.terminate()

@@ -24,7 +24,11 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per checkout; a connection broken by a server restart is invalidated on
+    # its first error, and pool_recycle retires idle ones before a firewall or server timeout can cut them.
+    # pool_size covers a worker's concurrent requests: overflow connections are closed on return, so a pool
+    # smaller than the load opens a new server backend per request.
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=1800)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -1,25 +1,30 @@
 """The human-task inbox: scoped listing, claim and release, and completion into the outbox."""
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, Row, Select, String, bindparam, cast, exists, insert, literal, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from infra import repository as repo
+from infra.decision_items import check_decision_items
 from models.campaign import Campaign, SchoolEnrolment, Submission, TeacherEnrolment
 from models.clock import utcnow
 from models.decisions import lifecycle_event
 from models.enums import Role, TaskKind, TaskStatus
-from models.errors import DomainError, NotFound, OutOfScope, PreconditionFailed, TaskConflict
+from models.evidence import LOCKED_STATES
+from models.errors import DomainError, NotFound, OutOfScope, PreconditionFailed, SchoolLocked, TaskConflict
 from models.human_task import HumanTask
-from models.org import Person, Unit
+from models.org import Principal, Unit
 from models.outbox import OutboxEntry, OutboxStatus
 from models.scope import within
 
 OFFICE_ROLES = frozenset({Role.COUNTY_OFFICE, Role.CITY_OFFICE})
 SCHOOL_ROLES = frozenset({Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN})
+CHANGES_SCHOOL_WORK = frozenset({TaskKind.PLAN_REVISION, TaskKind.SUBMISSION_GRADING})
+"""Task kinds whose decision changes a school's plans, submissions or grades: refused while it is locked."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class TaskFilter:
     page_size: int = 50
 
 
-def visible_tasks(session: Session, user: Person, wanted: TaskFilter) -> tuple[int, list[HumanTask]]:
+def visible_tasks(session: Session, user: Principal, wanted: TaskFilter) -> tuple[int, list[HumanTask]]:
     """Tasks inside the user's subtree (of the user's role, unless an office), filtered, by due date, paged."""
     parents = repo.unit_parents(session)
     units = [u for u in parents if within(user.unit_id, u, parents)]
@@ -66,7 +71,7 @@ def visible_tasks(session: Session, user: Person, wanted: TaskFilter) -> tuple[i
     return total, list(rows)
 
 
-def task_in_scope(session: Session, user: Person, task_id: int) -> HumanTask:
+def task_in_scope(session: Session, user: Principal, task_id: int) -> HumanTask:
     """The task, if it lies inside the user's subtree; NotFound or OutOfScope otherwise."""
     task = session.get(HumanTask, task_id)
     if task is None:
@@ -76,14 +81,12 @@ def task_in_scope(session: Session, user: Person, task_id: int) -> HumanTask:
     return task
 
 
-def _may_act(user: Person, task: HumanTask, session: Session | None = None) -> None:
+def _may_act(user: Principal, task: HumanTask) -> None:
     if user.role != task.candidate_role:
         raise OutOfScope(f"task {task.id} is for a {task.candidate_role}, not a {user.role}")
-    if session is not None:
-        _independent(session, user, task)
 
 
-def _independent(session: Session, user: Person, task: HumanTask) -> None:
+def _independent(session: Session, user: Principal, task: HumanTask) -> None:
     """Nobody grades their own submission; nobody decides for a school they teach at (DOMAIN.md)."""
     if task.kind == TaskKind.SUBMISSION_GRADING:
         author = session.scalar(select(TeacherEnrolment.teacher_id).join(
@@ -103,7 +106,7 @@ def _check_version(task: HumanTask, if_match: int | None) -> None:
         raise PreconditionFailed(f"task {task.id} is at version {task.version}, not {if_match}")
 
 
-def claim(session: Session, user: Person, task: HumanTask, if_match: int | None) -> None:
+def claim(session: Session, user: Principal, task: HumanTask, if_match: int | None) -> None:
     """Take an open task for oneself (conditional UPDATE: of two claims one wins)."""
     _may_act(user, task)
     _check_version(task, if_match)
@@ -115,7 +118,7 @@ def claim(session: Session, user: Person, task: HumanTask, if_match: int | None)
         raise TaskConflict(f"task {task.id} is not open or is held by someone else")
 
 
-def release(session: Session, user: Person, task: HumanTask, if_match: int | None) -> None:
+def release(session: Session, user: Principal, task: HumanTask, if_match: int | None) -> None:
     """Give a claimed task back (its holder, or an office of the unit)."""
     _check_version(task, if_match)
     if task.claimed_by != user.username and user.role not in OFFICE_ROLES:
@@ -127,40 +130,100 @@ def release(session: Session, user: Person, task: HumanTask, if_match: int | Non
         raise TaskConflict(f"task {task.id} changed while being released")
 
 
-def complete(session: Session, user: Person, task: HumanTask, decision: BaseModel, if_match: int | None) -> OutboxEntry:
+_tasks = HumanTask.__table__
+# Statements built once with bound parameters: building them per request cost more than running them.
+_COMPLETE_TASK = update(_tasks).where(
+    _tasks.c.id == bindparam("task_id"), _tasks.c.status == TaskStatus.OPEN, _tasks.c.version == bindparam("expected"),
+    or_(_tasks.c.claimed_by.is_(None), _tasks.c.claimed_by == bindparam("actor")),
+).values(status=TaskStatus.COMPLETED, decision=bindparam("decision"), decided_by=bindparam("actor"),
+         completed_at=bindparam("now"), version=bindparam("next"))
+_outbox = OutboxEntry.__table__
+_INSERT_OUTBOX = insert(_outbox).returning(_outbox.c.id)
+_QUEUED_COLUMNS = [c.name for c in _outbox.c if c.name not in ("id", "task_id")]
+_done = _COMPLETE_TASK.returning(_tasks.c.id).cte("done")
+_COMPLETE_AND_QUEUE = insert(_outbox).from_select(
+    ["task_id", *_QUEUED_COLUMNS],
+    select(_done.c.id, *(bindparam(f"q_{name}", type_=_outbox.c[name].type) for name in _QUEUED_COLUMNS)),
+).returning(_outbox.c.id)
+
+
+def _complete_and_queue(connection: Connection, entry: OutboxEntry, task_params: dict) -> int | None:
+    """Complete the task (conditionally) and insert its outbox row; the row's id, or None if the task was taken.
+
+    PostgreSQL does both in one statement (a data-modifying CTE), i.e. one round trip; SQLite in two.
+    """
+    if connection.dialect.name == "postgresql":
+        queued = {f"q_{name}": value for name, value in entry.model_dump(include=set(_QUEUED_COLUMNS)).items()}
+        return connection.execute(_COMPLETE_AND_QUEUE, {**task_params, **queued}).scalar()
+    if not connection.execute(_COMPLETE_TASK, task_params).rowcount:
+        return None
+    return connection.execute(_INSERT_OUTBOX, entry.model_dump(exclude={"id"})).scalar_one()
+
+
+@cache
+def _context_query() -> Select:
+    """The completion-context SELECT (built on first use, once)."""
+    task_id, uid, unit_id = bindparam("task_id"), bindparam("uid"), bindparam("unit_id")
+    up = select(Unit.id, Unit.parent_id).where(
+        Unit.id == select(HumanTask.unit_id).where(HumanTask.id == task_id).scalar_subquery()).cte("up", recursive=True)
+    up = up.union_all(select(Unit.id, Unit.parent_id).join(up, Unit.id == up.c.parent_id))
+    own = (select(Submission.id).join(TeacherEnrolment, TeacherEnrolment.id == Submission.teacher_enrolment_id)
+           .where(TeacherEnrolment.campaign_id == HumanTask.campaign_id, TeacherEnrolment.teacher_id == uid,
+                  HumanTask.subject == literal("submission:") + cast(Submission.id, String)))
+    teaches = select(TeacherEnrolment.id).where(TeacherEnrolment.school_enrolment_id == HumanTask.school_enrolment_id,
+                                                TeacherEnrolment.teacher_id == uid)
+    school, county = aliased(Unit), aliased(Unit)
+    return (select(HumanTask.id, HumanTask.kind, HumanTask.candidate_role, HumanTask.status, HumanTask.claimed_by,
+                   HumanTask.version, HumanTask.subject, HumanTask.campaign_id, SchoolEnrolment.state.label("state"), exists(select(up.c.id).where(up.c.id == unit_id)).label("in_scope"),
+                   exists(own).label("own_submission"), exists(teaches).label("teaches_there"),
+                   Campaign.code.label("campaign"), school.code.label("school"), county.code.label("county"))
+            .join(SchoolEnrolment, SchoolEnrolment.id == HumanTask.school_enrolment_id)
+            .join(Campaign, Campaign.id == SchoolEnrolment.campaign_id)
+            .join(school, school.id == SchoolEnrolment.school_id)
+            .join(county, county.id == school.parent_id)
+            .where(HumanTask.id == task_id))
+
+
+def _completion_context(session: Session, user: Principal, task_id: int) -> Row | None:
+    """In one round trip: the task's state, scope and independence facts, and the codes its outbox row carries."""
+    return session.connection().execute(
+        _context_query(), {"task_id": task_id, "uid": user.id, "unit_id": user.unit_id}).first()
+
+
+def complete(session: Session, user: Principal, task_id: int, decision: BaseModel, if_match: int | None) -> OutboxEntry:
     """Record the decision and its outbox row in the caller's transaction; of two completions one wins."""
-    _may_act(user, task, session)
+    task = context = _completion_context(session, user, task_id)
+    if context is None:
+        raise NotFound(f"task {task_id} does not exist")
+    if not context.in_scope:
+        raise OutOfScope(f"task {task_id} is outside your unit")
+    _may_act(user, task)
+    if context.own_submission:
+        raise OutOfScope("nobody grades their own submission")
+    if context.teaches_there and user.role not in SCHOOL_ROLES:
+        raise OutOfScope("a county, city or province reviewer never reviews a school they belong to")
     if decision.kind != task.kind:
         raise DomainError(f"task {task.id} is a {task.kind} task; the decision is for {decision.kind}")
+    if task.kind in CHANGES_SCHOOL_WORK and task.state in LOCKED_STATES:
+        raise SchoolLocked(context.school, task.state)
+    check_decision_items(session, task, decision)
     _check_version(task, if_match)
-    body = decision.model_dump(mode="json", exclude_none=True)
-    done = session.execute(update(HumanTask).where(
-        HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
-        or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == user.username),
-    ).values(status=TaskStatus.COMPLETED, decision=body, decided_by=user.username, completed_at=utcnow(),
-             version=task.version + 1)).rowcount
-    if not done:
-        current = session.scalar(select(HumanTask.version).where(HumanTask.id == task.id))
-        if if_match is not None and current != if_match:
-            raise PreconditionFailed(f"task {task.id} changed while being completed")
+    if task.status != TaskStatus.OPEN or task.claimed_by not in (None, user.username):
         raise TaskConflict(f"task {task.id} is not open or is held by someone else")
-    school, county = aliased(Unit), aliased(Unit)
-    campaign, school_code, county_code = session.execute(
-        select(Campaign.code, school.code, county.code)
-        .select_from(SchoolEnrolment)
-        .join(Campaign, Campaign.id == SchoolEnrolment.campaign_id)
-        .join(school, school.id == SchoolEnrolment.school_id)
-        .join(county, county.id == school.parent_id)
-        .where(SchoolEnrolment.id == task.school_enrolment_id)).one()
     fired = lifecycle_event(decision)
-    entry = OutboxEntry(task_id=task.id, campaign=campaign, county=county_code, school=school_code,
+    entry = OutboxEntry(task_id=task.id, campaign=context.campaign, county=context.county, school=context.school,
                         event=fired[0] if fired else None, payload=fired[1] if fired else {}, actor=user.username)
-    session.add(entry)
-    session.flush()
+    entry.id = _complete_and_queue(session.connection(), entry, {
+        "task_id": task.id, "expected": task.version, "next": task.version + 1, "actor": user.username,
+        "decision": decision.model_dump(mode="json", exclude_none=True), "now": utcnow()})
+    if entry.id is None:
+        if if_match is not None:
+            raise PreconditionFailed(f"task {task.id} changed while being completed")
+        raise TaskConflict(f"task {task.id} was completed or claimed by someone else just now")
     return entry
 
 
-def reassign(session: Session, user: Person, task: HumanTask, to_username: str, if_match: int | None) -> None:
+def reassign(session: Session, user: Principal, task: HumanTask, to_username: str, if_match: int | None) -> None:
     """An office hands an open task to a named reviewer of the right role inside its own subtree."""
     if user.role not in OFFICE_ROLES:
         raise OutOfScope("only a county or city office reassigns tasks")
@@ -170,7 +233,7 @@ def reassign(session: Session, user: Person, task: HumanTask, to_username: str, 
         raise NotFound(f"user '{to_username}' does not exist")
     if target.role != task.candidate_role or not repo.in_subtree(session, user.unit_id, target.unit_id):
         raise OutOfScope(f"'{to_username}' is not a {task.candidate_role} inside your unit")
-    _independent(session, target, task)
+    _independent(session, Principal.of(target), task)
     done = session.execute(update(HumanTask).where(
         HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
     ).values(claimed_by=target.username, claimed_at=utcnow(), version=task.version + 1)).rowcount

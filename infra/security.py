@@ -1,4 +1,5 @@
-"""Passwords (argon2) and short-lived signed access tokens (HS256 JWT)."""
+"""Passwords (argon2), short-lived signed access tokens (HS256 JWT) and service-token secrets."""
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from infra.settings import Settings
 from models.clock import utcnow
+from models.service_token import TOKEN_PREFIX
 
 _hasher = PasswordHasher()
 
@@ -53,3 +55,8 @@ def read_token(token: str, settings: Settings) -> TokenClaims | None:
         return TokenClaims(str(data["sub"]), str(data["role"]), int(data["unit"]), int(data["uid"]))
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
+
+
+def new_service_token() -> str:
+    """A fresh service token: the prefix and 256 random bits, URL-safe."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -7,6 +7,27 @@ from models.enums import Grade, SchoolEvent as E, TaskKind
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S", description="Why; required.")]
 
+# Example payloads for the OpenAPI document (a school under yanzhou-2022 and its annex-1 table).
+_PLAN = {
+    "development_plan": "学校信息化教学发展规划（2022—2024）：以混合学习环境为重点，三年内实现全员达标……",
+    "research_plan": "校本研修计划：每位教师线上选学不少于25学时、线下校本研修实践不少于25学时……",
+    "assessment_plan": "校本应用考核方案：教研组初评、学校复核，合格率不低于95%，优秀率不低于10%……",
+    "research_theme": "技术支持的学情分析与精准教学",
+    "micro_abilities": ["A1", "A3", "A5", "A6", "B2", "B3", "B6", "C4"],
+}
+_SCORES = {"management_team": 1, "teaching_status": 1, "development_plan": 2, "rules_and_systems": 2,
+           "environment_category": 1, "activity_design": 2, "assessment_design": 2, "content_training": 5,
+           "help_measures": 4.5, "incentives": 4.5, "self_test": 2, "demonstration": 4.5, "innovation": 4,
+           "research": 3.5}
+_LOW_SCORES = {**_SCORES, "development_plan": 1, "rules_and_systems": 1, "activity_design": 1, "assessment_design": 1,
+               "content_training": 2, "help_measures": 1, "incentives": 1, "self_test": 1, "demonstration": 2,
+               "innovation": 1.5, "research": 1}
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    """Model configuration publishing these request bodies as the model's OpenAPI examples."""
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
 
 class _Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -16,6 +37,7 @@ class _Decision(BaseModel):
 class PlanFiled(_Decision):
     """County office: file (备案) the school's plans."""
 
+    model_config = _examples({"kind": "plan_review", "outcome": "file", "comment": "四项规划齐全，同意备案"})
     kind: Literal["plan_review"] = "plan_review"
     outcome: Literal["file"]
 
@@ -23,6 +45,8 @@ class PlanFiled(_Decision):
 class PlanReturned(_Decision):
     """County office: return the plans for revision, with the reason."""
 
+    model_config = _examples({"kind": "plan_review", "outcome": "return",
+                              "reason": "研修计划缺少学时安排，请补充后重新提交"})
     kind: Literal["plan_review"] = "plan_review"
     outcome: Literal["return"]
     reason: Reason
@@ -31,7 +55,7 @@ class PlanReturned(_Decision):
 class PlanDocuments(BaseModel):
     """The plans a school files (000 学校职责 1) and its chosen micro-abilities (003)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PLAN]})
     development_plan: str = Field(min_length=1, max_length=20000)
     research_plan: str = Field(min_length=1, max_length=20000)
     assessment_plan: str = Field(min_length=1, max_length=20000)
@@ -42,6 +66,7 @@ class PlanDocuments(BaseModel):
 class PlanRevisionDecision(_Decision):
     """School admin: resubmit revised plans."""
 
+    model_config = _examples({"kind": "plan_revision", "plan": _PLAN, "comment": "已按县工程办意见补充学时安排"})
     kind: Literal["plan_revision"] = "plan_revision"
     plan: PlanDocuments
 
@@ -49,6 +74,9 @@ class PlanRevisionDecision(_Decision):
 class SubmissionGradingDecision(_Decision):
     """Group leader: a grade per evidence item; they roll up to the micro-ability's grade."""
 
+    model_config = _examples({"kind": "submission_grading",
+                              "items": {"学情分析方案": "excellent", "学情分析报告": "pass"},
+                              "comment": "方案完整；报告的数据分析可再深入"})
     kind: Literal["submission_grading"] = "submission_grading"
     items: dict[str, Grade] = Field(min_length=1)
 
@@ -64,6 +92,8 @@ class _CountyScores(_Decision):
 class CountyPassed(_CountyScores):
     """County expert: the school passes on its table, graded 优秀 if asked and within the county's cap."""
 
+    model_config = _examples({"kind": "county_assessment_scoring", "outcome": "pass", "scores": _SCORES,
+                              "works_sent_up": 3, "excellent": True, "comment": "考核合格，申请优秀等次"})
     outcome: Literal["pass"]
     excellent: bool = False
 
@@ -71,6 +101,8 @@ class CountyPassed(_CountyScores):
 class CountyFailed(_CountyScores):
     """County expert: the school fails on its table and rectifies (reason required)."""
 
+    model_config = _examples({"kind": "county_assessment_scoring", "outcome": "fail", "scores": _LOW_SCORES,
+                              "works_sent_up": 1, "reason": "校本研修组织实施记录不完整，帮扶与激励措施未落实"})
     outcome: Literal["fail"]
     reason: Reason
 
@@ -78,6 +110,7 @@ class CountyFailed(_CountyScores):
 class RectificationDecision(_Decision):
     """School admin: report the rectification done and ask to be assessed again."""
 
+    model_config = _examples({"kind": "rectification", "report": "已补齐校本研修活动记录并落实帮扶措施，请求重新考核"})
     kind: Literal["rectification"] = "rectification"
     report: str = Field(min_length=1, max_length=5000)
 
@@ -85,6 +118,7 @@ class RectificationDecision(_Decision):
 class SpotCheckPassed(_Decision):
     """City expert: the spot check passed."""
 
+    model_config = _examples({"kind": "spot_check", "outcome": "pass", "comment": "抽查材料真实完整"})
     kind: Literal["spot_check"] = "spot_check"
     outcome: Literal["pass"]
 
@@ -92,6 +126,8 @@ class SpotCheckPassed(_Decision):
 class SpotCheckFailed(_Decision):
     """City expert: the spot check failed; the school rectifies."""
 
+    model_config = _examples({"kind": "spot_check", "outcome": "fail",
+                              "reason": "抽查发现3名教师的课堂实录与提交材料不符"})
     kind: Literal["spot_check"] = "spot_check"
     outcome: Literal["fail"]
     reason: Reason
@@ -100,6 +136,7 @@ class SpotCheckFailed(_Decision):
 class ProvinceAccepted(_Decision):
     """Province auditor: accept the school; its teachers' hours are credited."""
 
+    model_config = _examples({"kind": "province_audit", "outcome": "accept", "comment": "审核通过，整校认定"})
     kind: Literal["province_audit"] = "province_audit"
     outcome: Literal["accept"]
 
@@ -107,6 +144,8 @@ class ProvinceAccepted(_Decision):
 class ProvinceReturned(_Decision):
     """Province auditor: return the school for rectification."""
 
+    model_config = _examples({"kind": "province_audit", "outcome": "return",
+                              "reason": "学时数据与平台记录不一致，请核实后整改"})
     kind: Literal["province_audit"] = "province_audit"
     outcome: Literal["return"]
     reason: Reason
@@ -122,6 +161,23 @@ Decision = Annotated[
     | _by_outcome(ProvinceAccepted, ProvinceReturned),
     Field(discriminator="kind"),
 ]
+
+DECISION_MODELS: tuple[type[BaseModel], ...] = (
+    PlanFiled, PlanReturned, PlanRevisionDecision, SubmissionGradingDecision, CountyPassed, CountyFailed,
+    RectificationDecision, SpotCheckPassed, SpotCheckFailed, ProvinceAccepted, ProvinceReturned,
+)
+"""Every variant of `Decision`, in lifecycle order."""
+
+
+def openapi_examples() -> dict[str, dict[str, Any]]:
+    """Named request examples, one per decision variant, for a body's `openapi_examples`."""
+    named = {}
+    for model in DECISION_MODELS:
+        example = model.model_config["json_schema_extra"]["examples"][0]
+        summary = " · ".join(filter(None, (example["kind"], example.get("outcome"))))
+        named[model.__name__] = {"summary": summary, "description": model.__doc__, "value": example}
+    return named
+
 
 EVENTS: dict[tuple[str, str | None], E] = {
     ("plan_review", "file"): E.FILE_PLAN, ("plan_review", "return"): E.RETURN_PLAN,

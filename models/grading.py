@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from models.enums import Grade
+from models.errors import UnknownItems
 from models.policy import Policy
 from models.rules import excellent_rate, pass_rate, roll_up
 from models.sampling import population_hash
@@ -14,6 +15,13 @@ def grade_micro_ability(required_items: Sequence[str], item_grades: Mapping[str,
     if any(item not in item_grades for item in required_items):
         return Grade.FAIL
     return roll_up([Grade(item_grades[item]) for item in required_items])
+
+
+def refuse_unknown_items(micro_ability: str, evidence_items: Sequence[str], item_grades: Mapping[str, object]) -> None:
+    """Refuse grades for items the micro-ability does not have: the roll-up would silently drop them."""
+    unknown = [name for name in item_grades if name not in evidence_items]
+    if unknown:
+        raise UnknownItems("items", unknown, f"evidence items of micro-ability {micro_ability}", evidence_items)
 
 
 def peer_review_shortfall(policy: Policy, reviews_done: int, others_available: int) -> str | None:

@@ -1,4 +1,6 @@
 """The unit tree (province → city → county → school) and the people bound to units with a role."""
+from dataclasses import dataclass
+
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -25,3 +27,29 @@ class Person(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     password_hash: str | None = Field(default=None, max_length=200)
     active: bool = True
+    service_account: bool = False  # the principal of a service token: no password, acts only by its token
+
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts as: a person, or a service token's account; what scope and audit checks read."""
+
+    id: int
+    username: str
+    name: str
+    role: Role
+    unit_id: int
+    service_account: bool = False
+
+    @classmethod
+    def of(cls, person: Person) -> "Principal":
+        """The principal of a loaded person."""
+        return cls(person.id, person.username, person.name, person.role, person.unit_id, person.service_account)
+
+ROLE_LEVEL = {
+    Role.TEACHER: UnitLevel.SCHOOL, Role.GROUP_LEADER: UnitLevel.SCHOOL, Role.SCHOOL_ADMIN: UnitLevel.SCHOOL,
+    Role.COUNTY_OFFICE: UnitLevel.COUNTY, Role.COUNTY_EXPERT: UnitLevel.COUNTY,
+    Role.CITY_OFFICE: UnitLevel.CITY, Role.CITY_EXPERT: UnitLevel.CITY, Role.PROVINCE_AUDITOR: UnitLevel.PROVINCE,
+}
+"""The level of unit each role is bound to (DOMAIN.md's role table)."""

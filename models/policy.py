@@ -73,6 +73,43 @@ class ChoiceRules(BaseModel):
         return self
 
 
+MB = 1024 * 1024
+FileType = Literal["pdf", "docx", "xlsx", "pptx", "jpg", "png", "mp4", "mov", "mp3"]
+
+
+class EvidenceItem(BaseModel):
+    """One kind of evidence file: the types it may be (sniffed from the bytes) and its size limit."""
+
+    model_config = ConfigDict(extra="forbid")
+    types: list[FileType] = Field(min_length=1)
+    max_mb: float = Field(gt=0, le=5 * 1024)
+
+    @property
+    def max_bytes(self) -> int:
+        """The size limit in bytes."""
+        return int(self.max_mb * MB)
+
+
+def _default_evidence_items() -> dict[str, EvidenceItem]:
+    documents = ["pdf", "docx"]
+    return {
+        "plan": EvidenceItem(types=documents, max_mb=20),  # 学校规划、研修计划、考核方案 (000 学校职责)
+        "design": EvidenceItem(types=documents, max_mb=20),  # 教学设计 / 活动方案 (003 微能力成果)
+        "lesson_video": EvidenceItem(types=["mp4", "mov"], max_mb=500),  # 课堂实录 / 视频片段
+        "reflection": EvidenceItem(types=documents, max_mb=20),  # 教学反思
+        "report": EvidenceItem(types=[*documents, "xlsx", "pptx", "jpg", "png"], max_mb=50),  # 总结报告、佐证
+    }
+
+
+class EvidenceRules(BaseModel):
+    """What may be uploaded, and how long certified evidence is kept under COMPLIANCE retention."""
+
+    model_config = ConfigDict(extra="forbid")
+    items: dict[str, EvidenceItem] = Field(default_factory=_default_evidence_items)
+    archive_years: int = Field(default=5, ge=1, le=30)
+    direct_upload_max_mb: float = Field(default=20, gt=0, le=100)
+
+
 class Policy(BaseModel):
     """The rules one campaign runs under; presets reproduce the source documents."""
 
@@ -92,6 +129,7 @@ class Policy(BaseModel):
     rubric: str | None = None
     final_deadline: date
     task_due_days: dict[TaskKind, int] = Field(default_factory=dict)
+    evidence: EvidenceRules = Field(default_factory=EvidenceRules)
 
     @model_validator(mode="after")
     def _rubric_matches(self) -> "Policy":

@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from models.errors import InvalidPolicy, RuleViolated
+from models.errors import InvalidPolicy, RuleViolated, UnknownItems
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
 
@@ -134,6 +134,14 @@ def score_sheet(rubric: Rubric, facts: SchoolFacts, assessed: Mapping[str, float
     self_total = None if self_scores is None else round(sum(line.self_score or 0 for line in lines), 4)
     return ScoreSheet(rubric=rubric.name, version=rubric.version, lines=lines, self_total=self_total, total=total,
                       pass_score=rubric.pass_score, passed=total >= rubric.pass_score)
+
+
+def refuse_unknown_scores(rubric: Rubric, field: str, scores: Mapping[str, object]) -> None:
+    """Refuse scores of items the table does not have (score_sheet would refuse them later, after the 202)."""
+    ids = [item.id for item in rubric.items]
+    unknown = [name for name in scores if name not in ids]
+    if unknown:
+        raise UnknownItems(field, unknown, f"items of rubric {rubric.name}", ids)
 
 
 def _in_range(value: object, item: RubricItem, problems: list[str]) -> float:

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.problems import error_responses
@@ -17,18 +17,27 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 class Token(BaseModel):
     """An OAuth2 bearer token."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJkZW1vLWNvdW50eS1vZmZpY2UifQ.c2lnbmF0dXJl",
+        "token_type": "bearer", "expires_in": 900}]})
     access_token: str
     token_type: str = "bearer"
     expires_in: int
 
 
 class Me(BaseModel):
-    """Who the token speaks for."""
+    """Who the token speaks for; `service_account` is true for an integration's service token."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"username": "demo-county-office", "name": "兖州区工程办", "role": "county_office", "unit_id": 3,
+         "service_account": False},
+        {"username": "grading-sync", "name": "service token grading-sync", "role": "county_office", "unit_id": 3,
+         "service_account": True}]})
     username: str
     name: str
     role: str
     unit_id: int
+    service_account: bool = False
 
 
 @router.post("/token", response_model=Token, responses=error_responses(401, 422))
@@ -44,4 +53,5 @@ def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: Sessio
 @router.get("/me", response_model=Me, responses=error_responses(401))
 def me(user: CurrentUser) -> Me:
     """The caller's identity, role and unit."""
-    return Me(username=user.username, name=user.name, role=user.role, unit_id=user.unit_id)
+    return Me(username=user.username, name=user.name, role=user.role, unit_id=user.unit_id,
+              service_account=user.service_account)

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from api.deps import CurrentUser, SessionDep
@@ -20,11 +20,18 @@ from models.errors import OutOfScope
 from models.scope import within
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=error_responses(401, 403, 404, 422))
+_ENTRY = {"id": 412, "event": "fail_county_assessment", "from_state": "county_assessment", "to_state": "rectifying",
+          "actor": "demo-county-expert", "payload": {"reason": "校本研修组织实施记录不完整，需整改", "total": 74.5},
+          "flow_run_id": "3f2b8a6e-1c4d-4e5f-9a7b-2c1d0e9f8a7b", "created_at": "2022-11-25T09:30:12.481Z"}
 
 
 class Progress(BaseModel):
     """Schools per lifecycle state, overdue open tasks, and the teachers' pass and excellent rates."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "campaign": "live-demo-yanzhou-2022-s2022", "schools": 5,
+        "by_state": {"plan_submitted": 2, "training": 1, "county_assessment": 1, "locked": 1},
+        "overdue_tasks": 1, "teachers": 100, "pass_rate": 0.97, "excellent_rate": 0.12}]})
     campaign: str
     schools: int
     by_state: dict[str, int]
@@ -37,6 +44,7 @@ class Progress(BaseModel):
 class HistoryEntry(BaseModel):
     """One audit entry of a school, with the Prefect flow run that applied it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_ENTRY]})
     id: int
     event: str
     from_state: str | None
@@ -50,6 +58,8 @@ class HistoryEntry(BaseModel):
 class SchoolHistory(BaseModel):
     """A school's current state and everything recorded about it, oldest first."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"school": "DEMO-X1-S003", "state": "rectifying", "version": 9, "entries": [_ENTRY]}]})
     school: str
     state: str
     version: int

@@ -13,7 +13,7 @@ from api.deps import CurrentUser, SessionDep
 from api.problems import error_responses
 from infra import inbox
 from infra.settings import get_settings
-from models.decisions import Decision
+from models.decisions import Decision, openapi_examples
 from models.errors import NotFound, PreconditionFailed
 from models.outbox import OutboxEntry
 
@@ -172,7 +172,8 @@ def reassign_task(task_id: TaskId, body: Reassignment, session: SessionDep, user
 @router.post("/tasks/{task_id}/complete", status_code=202, response_model=DecisionStatus,
              responses=error_responses(409, 412))
 def complete_task(
-    task_id: TaskId, session: SessionDep, user: CurrentUser, decision: Annotated[Decision, Body()],
+    task_id: TaskId, session: SessionDep, user: CurrentUser,
+    decision: Annotated[Decision, Body(openapi_examples=openapi_examples())],
     if_match: IfMatch = None, idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record the decision and queue it (202): a flow run applies it; follow the `self` link."""
@@ -180,8 +181,7 @@ def complete_task(
     stored = idempotency.replay(session, user, idempotency_key, request_hash)
     if stored is not None:
         return stored
-    task = inbox.task_in_scope(session, user, task_id)
-    entry = inbox.complete(session, user, task, decision, _version(if_match))
+    entry = inbox.complete(session, user, task_id, decision, _version(if_match))
     body = jsonable_encoder(_decision_status(entry))
     idempotency.remember(session, user, idempotency_key, request_hash, 202, body)
     session.commit()

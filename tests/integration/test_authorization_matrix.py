@@ -1,4 +1,5 @@
-"""Every endpoint × every role × in scope / out of scope / no token, each with its exact status."""
+"""Every endpoint × every role × in scope / out of scope / no token, each with its exact status, for users
+logged in with a password and for service tokens of the same roles and units."""
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -8,6 +9,7 @@ from flows.demo import set_up_demo_campaign
 from flows.transition import run_transition
 from infra.db import session_scope
 from infra.security import hash_password
+from infra.service_tokens import create_token
 from models.catalog import load_catalog
 from models.enums import Role, SchoolEvent, UnitLevel
 from models.org import Person, Unit
@@ -106,28 +108,49 @@ def call(http, endpoint, campaign, task_id, headers):
 ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "reassign", "claim", "complete"]
 
 
-def test_authorization_matrix(world):
-    http, campaign, task_id, outsiders = world
-    mismatches = []
+def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: dict[Role, dict]) -> list[tuple]:
+    """Every (endpoint, caller, wanted, got) where a caller's answer differs from the matrix."""
+    found = []
     for endpoint in ENDPOINTS:
         got = call(http, endpoint, campaign, task_id, {})
         if got != 401:
-            mismatches.append((endpoint, "no token", 401, got))
-        for role, username in outsiders.items():
+            found.append((endpoint, "no token", 401, got))
+        for role, headers in outsiders.items():
             want = 200 if endpoint in ("me", "list") else 404 if endpoint == "decision-missing" else 403
-            got = call(http, endpoint, campaign, task_id, _login(http, username))
+            got = call(http, endpoint, campaign, task_id, headers)
             if got != want:
-                mismatches.append((endpoint, f"out-of-scope {role}", want, got))
+                found.append((endpoint, f"out-of-scope {role}", want, got))
         # The county office acts last on the state-changing endpoints, so every refusal is seen first.
-        for role in sorted(IN_SCOPE, key=lambda r: r == Role.COUNTY_OFFICE):
+        for role in sorted(in_scope, key=lambda r: r == Role.COUNTY_OFFICE):
             if endpoint == "history" and role in SCHOOL_ROLES:
                 want = 200  # DEMO-X1-S001's own people
             else:
                 want = expected_in_scope(endpoint, role)
-            got = call(http, endpoint, campaign, task_id, _login(http, IN_SCOPE[role]))
+            got = call(http, endpoint, campaign, task_id, in_scope[role])
             if got != want:
-                mismatches.append((endpoint, f"in-scope {role}", want, got))
-    assert mismatches == []
+                found.append((endpoint, f"in-scope {role}", want, got))
+    return found
+
+
+def test_authorization_matrix(world):
+    http, campaign, task_id, outsiders = world
+    in_scope = {role: _login(http, username) for role, username in IN_SCOPE.items()}
+    outside = {role: _login(http, username) for role, username in outsiders.items()}
+    assert mismatches(http, campaign, task_id, in_scope, outside) == []
+
+
+def test_service_tokens_follow_the_same_matrix(world):
+    """A service token of each role, bound to the unit of the matching person, is that person for every endpoint."""
+    http, campaign, task_id, outsiders = world
+    with session_scope() as session:
+        unit_of = dict(session.execute(select(Person.username, Unit.code).join(Unit, Unit.id == Person.unit_id)
+                                       .where(Person.username.in_([*IN_SCOPE.values(), *outsiders.values()]))).all())
+        tokens = {(where, role): create_token(session, f"{campaign}-tsk-{where}-{role}", role, unit_of[username], 1)
+                  for where, people in (("in", IN_SCOPE), ("out", outsiders)) for role, username in people.items()}
+    bearer = {key: {"Authorization": f"Bearer {token}"} for key, token in tokens.items()}
+    in_scope = {role: bearer[("in", role)] for role in IN_SCOPE}
+    outside = {role: bearer[("out", role)] for role in outsiders}
+    assert mismatches(http, campaign, task_id, in_scope, outside) == []
 
 
 def test_other_schools_people_cannot_read_this_schools_history(world):

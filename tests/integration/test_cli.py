@@ -112,3 +112,53 @@ def test_user_import_is_all_or_nothing(demo_json, tmp_path):
                       encoding="utf-8")
     done = tisheng("users", "import", str(roster), data_dir=data_dir)
     assert done.returncode == 0 and "imported 1 users, 1 created" in done.stdout
+
+
+def test_service_tokens_are_created_listed_used_and_revoked(demo_json, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api.app import app
+    from infra.settings import get_settings
+
+    data_dir, _ = demo_json
+    done = tisheng("tokens", "create", "grading-sync", "--role", "county_office", "--unit", "DEMO-C1-X1",
+                   "--days", "90", data_dir=data_dir)
+    assert done.returncode == 0 and "not shown again" in done.stderr
+    token = done.stdout.strip()
+    assert token.startswith("tsk_") and "\n" not in token
+    listed = tisheng("tokens", "list", data_dir=data_dir)
+    line = next(x for x in listed.stdout.splitlines() if x.startswith("grading-sync "))
+    assert line.split()[1:4] == ["county_office", "DEMO-C1-X1", "active"] and token not in listed.stdout
+
+    monkeypatch.setenv("TISHENG_DATABASE_URL", f"sqlite:///{data_dir / 'tisheng.db'}")
+    get_settings.cache_clear()
+    try:
+        http, bearer = TestClient(app), {"Authorization": f"Bearer {token}"}
+        assert http.get("/auth/me", headers=bearer).json()["username"] == "grading-sync"
+        assert tisheng("tokens", "revoke", "grading-sync", data_dir=data_dir).stdout.strip() == \
+            "revoked service token 'grading-sync'"
+        assert http.get("/auth/me", headers=bearer).status_code == 401
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    listed = tisheng("tokens", "list", data_dir=data_dir)
+    assert next(x for x in listed.stdout.splitlines() if x.startswith("grading-sync ")).split()[3] == "revoked"
+
+
+@pytest.mark.parametrize("args,message", [
+    (("grading-sync2", "--role", "county_office", "--unit", "NOWHERE"), "unit 'NOWHERE' does not exist"),
+    (("grading-sync2", "--role", "dean", "--unit", "DEMO-C1-X1"), "role 'dean' is not one of teacher,"),
+    (("demo-county-office", "--role", "county_office", "--unit", "DEMO-C1-X1"),
+     "the name 'demo-county-office' is taken"),
+])
+def test_bad_token_requests_are_one_line_errors(demo_json, args, message):
+    data_dir, _ = demo_json
+    done = tisheng("tokens", "create", *args, data_dir=data_dir)
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0 and message in done.stderr
+    assert done.stdout == ""
+
+
+def test_revoking_an_unknown_token_is_a_one_line_error(demo_json):
+    data_dir, _ = demo_json
+    done = tisheng("tokens", "revoke", "no-such-token", data_dir=data_dir)
+    assert done.returncode == 2 and done.stderr.strip() == "error: no service token is named 'no-such-token'"

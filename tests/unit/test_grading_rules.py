@@ -2,8 +2,10 @@
 import pytest
 
 from models.enums import Grade as G
+from models.errors import UnknownItems
 from models.grading import (
-    draw_presenters, grade_micro_ability, peer_review_shortfall, presenter_count, summarise_review,
+    draw_presenters, grade_micro_ability, peer_review_shortfall, presenter_count, refuse_unknown_items,
+    summarise_review,
 )
 from models.policy import load_preset
 
@@ -46,3 +48,16 @@ def test_review_summary_against_003_targets():
     assert (summary.pass_rate, summary.excellent_rate) == (0.95, 0.10)
     assert summary.pass_rate_met and summary.excellent_rate_met
     assert not summarise_review([G.PASS] * 18 + [G.FAIL] * 2, YANZHOU).excellent_rate_met
+
+
+def test_grades_of_the_micro_abilitys_items_are_accepted_even_if_some_are_missing():
+    refuse_unknown_items("A1", ITEMS, {"学情分析方案": G.PASS})  # a missing item rolls up to 不合格, visibly
+
+
+def test_an_item_the_micro_ability_does_not_have_is_refused_by_name():
+    with pytest.raises(UnknownItems) as refused:
+        refuse_unknown_items("A1", ITEMS, {"学情分析方案": G.PASS, "学情分析报告": G.PASS, "教学反思": G.EXCELLENT,
+                                           "学情分析方案 ": G.PASS})
+    assert refused.value.status_code == 422 and refused.value.unknown == ["教学反思", "学情分析方案 "]
+    assert "'教学反思', '学情分析方案 ' not among the evidence items of micro-ability A1" in refused.value.detail
+    assert [e["field"] for e in refused.value.errors] == ["body.items.教学反思", "body.items.学情分析方案 "]

@@ -4,10 +4,10 @@ import dataclasses
 import pytest
 
 from models.enums import SchoolEvent as E, SchoolState as S
-from models.errors import GuardRejected, RuleViolated
+from models.errors import GuardRejected, RuleViolated, UnknownItems
 from models.lifecycle import TransitionContext, decide, prepare
 from models.policy import load_preset
-from models.rubric import SchoolFacts, excellent_cap, load_rubric, score_sheet
+from models.rubric import SchoolFacts, excellent_cap, load_rubric, refuse_unknown_scores, score_sheet
 
 RUBRIC = load_rubric("yanzhou-2022-annex1")
 # The golden school: 40 teachers, 38 passed (95 %), 4 excellent (10 %), every hour and choice rule met,
@@ -79,3 +79,9 @@ def test_county_decision_is_scored_before_its_guard():
                        E.FAIL_COUNTY_ASSESSMENT), E.FAIL_COUNTY_ASSESSMENT)
     with pytest.raises(RuleViolated, match="payload.scores"):
         prepare(dataclasses.replace(context, payload={"score": 95}), E.PASS_COUNTY_ASSESSMENT)
+
+
+def test_scores_off_the_table_are_refused_by_name_before_any_sheet_is_made():
+    refuse_unknown_scores(RUBRIC, "scores", EXPERT)
+    with pytest.raises(UnknownItems, match="self_scores: 'teamwork' not among the items of rubric yanzhou-2022-annex1"):
+        refuse_unknown_scores(RUBRIC, "self_scores", {**EXPERT, "teamwork": 1})
