@@ -2,7 +2,7 @@
 from fastapi import FastAPI
 
 from api import problems
-from api.routes import auth, campaigns, tasks
+from api.routes import auth, campaigns, evidence, tasks
 
 app = FastAPI(
     title="Tisheng",
@@ -13,6 +13,7 @@ problems.install(app)
 app.include_router(auth.router)
 app.include_router(campaigns.router)
 app.include_router(tasks.router)
+app.include_router(evidence.router)
 
 
 @app.get("/health", tags=["health"])

@@ -1,0 +1,335 @@
+"""Evidence files: presigned and direct uploads verified before a record exists, scoped reads, short-lived links."""
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from sqlmodel import Session
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.types import Receive, Scope, Send
+
+from api import idempotency
+from api.deps import CurrentUser, SessionDep
+from api.problems import error_responses
+from infra import evidence_records as records
+from infra.evidence import EvidenceStore, LocalEvidenceStore, get_evidence_store, tokens
+from infra.evidence.local import DOWNLOAD_PATH, UPLOAD_PATH
+from infra.settings import get_settings
+from models.clock import utcnow
+from models.errors import EvidenceSizeMismatch, EvidenceTooLarge, NotFound
+from models.evidence import Evidence, UploadStatus
+from models.file_types import SNIFF_BYTES, content_type_of, original_file_name, sniff
+from models.org import Principal
+from models.policy import MB
+
+
+class SharedPathRoute(APIRoute):
+    """A route whose 405 names every method of its path: GET and POST /evidence are two routes, Starlette names one."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse an unsupported method with the path's full Allow list; otherwise handle as usual."""
+        if self.methods and scope["method"] not in self.methods:
+            allowed = {m for r in router.routes if isinstance(r, APIRoute) and r.path == self.path for m in r.methods}
+            raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+        await super().handle(scope, receive, send)
+
+
+router = APIRouter(tags=["evidence"], responses=error_responses(400, 401, 403, 404, 422, 423),
+                   route_class=SharedPathRoute)
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+IdempotencyKey = Annotated[str | None, Header(max_length=200, description="Repeat a POST safely with the same key.")]
+DIRECT_CAP = 100 * MB  # the policy schema's ceiling on direct uploads; each campaign's own limit is checked after
+NO_NUL = r"^[^\x00]+$"  # PostgreSQL text cannot hold NUL
+FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields around the file
+_UPLOAD = {"campaign": "live-demo-yanzhou-2022-s2022", "school": "DEMO-X1-S001", "teacher": "DEMO-X1-S001-t001",
+           "micro_ability": "A1", "item": "lesson_video", "file_name": "王老师 课堂实录（终稿）.mp4", "size": 73400320,
+           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+
+
+class UploadFields(BaseModel):
+    """Where a file belongs and what it promises to be; the server fixes its key, never from this text."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_UPLOAD]})
+    campaign: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    school: str = Field(min_length=1, max_length=64, pattern=NO_NUL, description="The school's unit code.")
+    teacher: str | None = Field(default=None, min_length=1, max_length=64, pattern=NO_NUL,
+                                description="The teacher's username; a teacher's own by default, none for school-wide.")
+    micro_ability: str | None = Field(default=None, min_length=1, max_length=16, pattern=NO_NUL)
+    item: str = Field(min_length=1, max_length=32, pattern=NO_NUL,
+                      description="An evidence item of the campaign's policy.")
+    file_name: Annotated[str, AfterValidator(original_file_name)] = Field(
+        min_length=1, max_length=1000, description="The original name, kept for download; a path is refused.")
+    size: int = Field(ge=1, le=5 * 1024 * MB, description="Bytes; at most the item's limit.")
+    sha256: Annotated[str, AfterValidator(str.lower)] = Field(pattern=r"^[0-9a-fA-F]{64}$")
+
+    def request(self, size: int | None = None) -> records.UploadRequest:
+        """The domain's upload request."""
+        return records.UploadRequest(self.campaign, self.school, self.teacher, self.micro_ability, self.item,
+                                     self.file_name, self.size if size is None else size, self.sha256)
+
+
+class DirectFields(UploadFields):
+    """A direct upload's fields; `size`, if given, must be the file's."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        **{k: v for k, v in _UPLOAD.items() if k != "size"}, "item": "reflection", "file_name": "王老师 教学反思.docx"}]})
+    size: int | None = Field(default=None, ge=1, le=DIRECT_CAP)
+
+
+class Ticket(BaseModel):
+    """POST `fields` and then a `file` part as multipart/form-data to `url` (relative for the local store)."""
+
+    url: str
+    fields: dict[str, str]
+    max_size: int
+    expires_at: datetime
+
+
+class UploadStarted(BaseModel):
+    """A started upload: its server-fixed key, the ticket to upload with, and where to complete it."""
+
+    id: int
+    key: str
+    status: str
+    expires_at: datetime
+    ticket: Ticket
+    links: dict[str, str]
+
+
+class EvidenceView(BaseModel):
+    """One verified evidence file."""
+
+    id: int
+    campaign_id: int
+    school_enrolment_id: int
+    teacher_enrolment_id: int | None
+    micro_ability: str | None
+    item: str
+    key: str
+    version_id: str
+    size: int
+    sha256: str
+    content_type: str
+    original_name: str
+    uploaded_by: str
+    created_at: datetime
+    held: bool
+    retained_until: datetime | None
+
+
+class EvidencePage(BaseModel):
+    """One page of an evidence listing."""
+
+    total: int
+    page: int
+    page_size: int
+    items: list[EvidenceView]
+
+
+class DownloadLink(BaseModel):
+    """A short-lived link that downloads the file under its original name."""
+
+    url: str
+    expires_at: datetime
+
+
+def evidence_store() -> EvidenceStore:
+    """The configured evidence store (a dependency tests override)."""
+    return get_evidence_store()
+
+
+StoreDep = Annotated[EvidenceStore, Depends(evidence_store)]
+
+
+def _link_lifetime() -> timedelta:
+    return timedelta(minutes=get_settings().evidence_link_minutes)
+
+
+def _view(evidence: Evidence) -> dict[str, Any]:
+    return jsonable_encoder(EvidenceView.model_validate(evidence, from_attributes=True))
+
+
+def _multipart(model: type[BaseModel] | None, **extra: dict) -> dict:
+    """An OpenAPI request body for a multipart form read by hand (so its size is checked before it is parsed)."""
+    schema = model.model_json_schema() if model else {"type": "object", "properties": {}}
+    schema["properties"].update(extra)
+    schema["required"] = [*schema.get("required", []), *extra]
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
+
+
+async def _read_form(request: Request, cap: int) -> FormData:
+    """The multipart form; EvidenceTooLarge as soon as the body (declared or streamed) passes `cap` plus overhead."""
+    limit = cap + FORM_OVERHEAD
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise EvidenceTooLarge(f"the request carries {declared} bytes; this upload takes at most {cap}")
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise RequestValidationError([{"loc": ("header", "content-type"), "msg": "must be multipart/form-data"}])
+
+    async def capped():
+        seen = 0
+        async for chunk in request.stream():
+            seen += len(chunk)
+            if seen > limit:
+                raise EvidenceTooLarge(f"the upload passed its limit of {cap} bytes")
+            yield chunk
+    try:
+        return await MultiPartParser(request.headers, capped(), max_files=1, max_fields=20).parse()
+    except MultiPartException as e:
+        raise RequestValidationError([{"loc": ("body",), "msg": e.message}]) from None
+
+
+def _file(form: FormData) -> UploadFile:
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise RequestValidationError([{"loc": ("body", "file"), "msg": "a file part named 'file' is required"}])
+    return file
+
+
+def _finish(session: Session, user: Principal, store: EvidenceStore, upload: records.PendingUpload,
+            idempotency_key: str | None = None, request_hash: str = "") -> JSONResponse:
+    """Verify the stored object, then record it: 201 when this call created the record, 200 when it existed."""
+    session.rollback()  # verifying re-reads the whole file: hold no transaction meanwhile
+    version, file_type = records.verify_stored(store, upload)
+    evidence, created = records.complete(session, upload, version, file_type)
+    body, status = _view(evidence), 201 if created else 200
+    idempotency.remember(session, user, idempotency_key, request_hash, status, body)
+    session.commit()
+    return JSONResponse(body, status_code=status, headers={"Location": f"/evidence/{body['id']}"})
+
+
+@router.post("/evidence/uploads", status_code=201, response_model=UploadStarted, responses=error_responses(413))
+def start_upload(body: UploadFields, session: SessionDep, user: CurrentUser, store: StoreDep,
+                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Start a presigned upload straight to storage: the server fixes the key and caps the size at the promised one."""
+    request_hash = idempotency.fingerprint("POST", "/evidence/uploads", body.model_dump(mode="json"))
+    if (stored := idempotency.replay(session, user, idempotency_key, request_hash)) is not None:
+        return stored
+    upload = records.start_upload(session, user, body.request())
+    ticket = store.presign_upload(upload.key, upload.max_size, _link_lifetime())
+    upload.expires_at = ticket.expires_at
+    complete = f"/evidence/uploads/{upload.id}/complete"
+    answer = jsonable_encoder(UploadStarted(
+        id=upload.id, key=upload.key, status=upload.status, expires_at=ticket.expires_at, links={"complete": complete},
+        ticket=Ticket(url=ticket.url, fields=ticket.fields, max_size=ticket.max_size, expires_at=ticket.expires_at)))
+    idempotency.remember(session, user, idempotency_key, request_hash, 201, answer)
+    session.commit()
+    return JSONResponse(answer, status_code=201, headers={"Location": complete})
+
+
+@router.post("/evidence/uploads/{upload_id:int}/complete", status_code=201, response_model=EvidenceView,
+             responses={200: {"model": EvidenceView, "description": "Completed before: the same record."},
+                        **error_responses(503)})
+def complete_upload(upload_id: Id, session: SessionDep, user: CurrentUser, store: StoreDep) -> JSONResponse:
+    """Verify the uploaded file (it exists; size, SHA-256 and sniffed type as promised), then record it (201).
+
+    A file that is not what was promised is deleted and refused with 422 naming each difference; the upload stays
+    open for another try with its ticket. Completing again answers the same record (200).
+    """
+    upload = records.upload_in_scope(session, user, upload_id)
+    if upload.status == UploadStatus.COMPLETED:
+        return JSONResponse(_view(records.completed_evidence(session, upload.id)),
+                            headers={"Location": f"/evidence/{upload.evidence_id}"})
+    return _finish(session, user, store, records.pending(session, upload))
+
+
+@router.post("/evidence", status_code=201, response_model=EvidenceView, responses=error_responses(413, 503),
+             openapi_extra=_multipart(DirectFields, file={"type": "string", "format": "binary"}))
+async def upload_directly(request: Request, session: SessionDep, user: CurrentUser, store: StoreDep,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Upload a small file (≤ the policy's direct_upload_max_mb) through the API, verified like a presigned one."""
+    form = await _read_form(request, DIRECT_CAP)
+    try:
+        file = _file(form)
+        try:
+            fields = DirectFields.model_validate({k: v for k, v in form.multi_items() if k != "file"})
+        except ValidationError as e:
+            raise RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in e.errors()]) from None
+        if fields.size is not None and fields.size != file.size:
+            raise EvidenceSizeMismatch(f"size says {fields.size} bytes but the file has {file.size}")
+        return await run_in_threadpool(_direct, session, user, store, fields, file, idempotency_key)
+    finally:
+        await form.close()
+
+
+def _direct(session: Session, user: Principal, store: EvidenceStore, fields: DirectFields, file: UploadFile,
+            idempotency_key: str | None) -> JSONResponse:
+    wanted = fields.request(size=file.size)
+    request_hash = idempotency.fingerprint("POST", "/evidence", {**fields.model_dump(mode="json"), "size": file.size})
+    if (stored := idempotency.replay(session, user, idempotency_key, request_hash)) is not None:
+        return stored
+    upload = records.pending(session, records.start_upload(session, user, wanted, direct=True))
+    session.commit()
+    file.file.seek(0)
+    sniffed = sniff(file.file.read(SNIFF_BYTES))
+    file.file.seek(0)
+    store.put(upload.key, file.file, wanted.size, content_type_of(sniffed) if sniffed else "application/octet-stream")
+    return _finish(session, user, store, upload, idempotency_key, request_hash)
+
+
+@router.get("/evidence", response_model=EvidencePage)
+def list_evidence(session: SessionDep, user: CurrentUser, campaign: Annotated[str, Query(min_length=1, max_length=64)],
+                  school: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+                  page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                  page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> EvidencePage:
+    """Evidence of a campaign inside your unit (a teacher: their own and school-wide files), newest first."""
+    total, rows = records.visible_evidence(session, user, campaign, school, page, page_size)
+    return EvidencePage(total=total, page=page, page_size=page_size,
+                        items=[EvidenceView.model_validate(r, from_attributes=True) for r in rows])
+
+
+@router.get("/evidence/{evidence_id:int}", response_model=EvidenceView)
+def get_evidence(evidence_id: Id, session: SessionDep, user: CurrentUser) -> EvidenceView:
+    """One evidence record, if it is in your scope."""
+    return EvidenceView.model_validate(records.evidence_in_scope(session, user, evidence_id), from_attributes=True)
+
+
+@router.get("/evidence/{evidence_id:int}/download", response_model=DownloadLink, responses=error_responses(503))
+def download_link(evidence_id: Id, session: SessionDep, user: CurrentUser, store: StoreDep) -> DownloadLink:
+    """A short-lived link (TISHENG_EVIDENCE_LINK_MINUTES) that downloads the file under its original name."""
+    evidence = records.evidence_in_scope(session, user, evidence_id)
+    key, version_id, name = evidence.key, evidence.version_id, evidence.original_name
+    session.rollback()  # signing may stat the object: hold no transaction meanwhile
+    lifetime = _link_lifetime()
+    url = store.presign_download(key, version_id, name, lifetime)
+    return DownloadLink(url=url, expires_at=utcnow() + lifetime)
+
+
+def _local(store: EvidenceStore) -> LocalEvidenceStore:
+    if not isinstance(store, LocalEvidenceStore):
+        raise NotFound("this server's evidence store is S3: its links point there, not here")
+    return store
+
+
+@router.post(UPLOAD_PATH + "{token}", status_code=204, response_class=Response, responses=error_responses(413),
+             openapi_extra=_multipart(None, key={"type": "string"}, file={"type": "string", "format": "binary"}))
+async def receive_local_upload(token: str, request: Request, store: StoreDep) -> Response:
+    """The local store's answer to an upload ticket: the token is the permission (key and size limit checked)."""
+    local = _local(store)
+    cap = tokens.verify(local._link_key, "upload", token)["m"]  # before reading: a forged cap gets nothing spooled
+    form = await _read_form(request, cap)
+    try:
+        file, key = _file(form), form.get("key")
+        if not isinstance(key, str):
+            raise RequestValidationError([{"loc": ("body", "key"), "msg": "the ticket's key field is required"}])
+        version = await run_in_threadpool(local.receive_upload, token, file.file, key=key,
+                                          content_type=file.content_type or "application/octet-stream")
+    finally:
+        await form.close()
+    return Response(status_code=204, headers={"x-amz-version-id": version.version_id})
+
+
+@router.get(DOWNLOAD_PATH + "{token}", response_class=FileResponse, responses={
+    200: {"content": {"application/octet-stream": {}}, "description": "The file, named in Content-Disposition."}})
+def local_download(token: str, store: StoreDep) -> FileResponse:
+    """The local store's answer to a download link: the token is the permission."""
+    found = _local(store).resolve_download(token)
+    return FileResponse(found.path, media_type=found.version.content_type or "application/octet-stream",
+                        headers={"Content-Disposition": found.content_disposition, "X-Content-Type-Options": "nosniff"})
