@@ -2,6 +2,7 @@
 from prefect import flow, tags
 from prefect.runtime import flow_run
 
+from flows.evidence import lock_school_evidence, release_school_evidence, retain_school_evidence
 from models.enums import SchoolEvent
 from models.errors import DomainError
 from models.lifecycle import EFFECTS_ON_ENTRY, Effect, decide, prepare
@@ -14,7 +15,11 @@ EFFECT_TASKS = {
     Effect.OPEN_GRADING_TASKS: open_grading_tasks,
     Effect.DRAW_PRESENTERS: draw_school_presenters,
     Effect.CREDIT_TEACHER_HOURS: credit_teacher_hours,
+    Effect.HOLD_EVIDENCE: lock_school_evidence,
+    Effect.RELEASE_EVIDENCE: release_school_evidence,
+    Effect.RETAIN_EVIDENCE: retain_school_evidence,
 }
+"""Tasks (or subflows, for work over many evidence objects) each state's entry runs."""
 
 
 def transition_tags(request: TransitionRequest) -> list[str]:

@@ -220,9 +220,14 @@ class Effect(StrEnum):
     OPEN_GRADING_TASKS = "open_grading_tasks"
     DRAW_PRESENTERS = "draw_presenters"
     CREDIT_TEACHER_HOURS = "credit_teacher_hours"
+    HOLD_EVIDENCE = "hold_evidence"
+    RELEASE_EVIDENCE = "release_evidence"
+    RETAIN_EVIDENCE = "retain_evidence"
 
 
 EFFECTS_ON_ENTRY: dict[S, tuple[Effect, ...]] = {
     S.SCHOOL_REVIEW: (Effect.OPEN_GRADING_TASKS, Effect.DRAW_PRESENTERS),  # 003: 随机抽取5%左右的老师…说课
-    S.CERTIFIED: (Effect.CREDIT_TEACHER_HOURS,),  # 002/003: 经学校考核合格并经主管部门认定…计入学分
+    S.LOCKED: (Effect.HOLD_EVIDENCE,),  # 000: 县（市）区测评合格后，所有材料锁定
+    S.RECTIFYING: (Effect.RELEASE_EVIDENCE,),  # a recorded rectification decision reopens the school
+    S.CERTIFIED: (Effect.CREDIT_TEACHER_HOURS, Effect.RETAIN_EVIDENCE),  # 002/003: …计入学分; archived (policy years)
 }

@@ -2,7 +2,10 @@
 import hashlib
 import math
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def population_hash(codes: Iterable[str]) -> str:
@@ -25,3 +28,11 @@ def draw_sample(population: Mapping[str, Iterable[str]], ratio: float, seed: int
         rng = random.Random(f"{seed}:{county}:{population_hash(ordered)}")
         sample[county] = sorted(rng.sample(ordered, sample_size(len(ordered), ratio)))
     return sample
+
+
+def draw_some(items: Sequence[T], count: int | None, seed: int) -> list[T]:
+    """`count` of the items drawn with the seed, in their original order; all of them when count is None."""
+    if count is None or count >= len(items):
+        return list(items)
+    chosen = set(random.Random(seed).sample(range(len(items)), max(count, 0)))
+    return [item for index, item in enumerate(items) if index in chosen]

@@ -14,7 +14,7 @@ from tasks.common import TASK_DEFAULTS
 
 @task(**TASK_DEFAULTS)
 def locked_schools_by_county(campaign: str) -> dict[str, list[str]]:
-    """School codes in the locked state, grouped by county code."""
+    """School codes locked with every evidence version held (000: 锁定，等待市级抽查), grouped by county code."""
     school, county = aliased(Unit), aliased(Unit)
     with session_scope() as session:
         rows = session.execute(
@@ -23,7 +23,8 @@ def locked_schools_by_county(campaign: str) -> dict[str, list[str]]:
             .join(Campaign, Campaign.id == SchoolEnrolment.campaign_id)
             .join(school, school.id == SchoolEnrolment.school_id)
             .join(county, county.id == school.parent_id)
-            .where(Campaign.code == campaign, SchoolEnrolment.state == SchoolState.LOCKED)
+            .where(Campaign.code == campaign, SchoolEnrolment.state == SchoolState.LOCKED,
+                   SchoolEnrolment.evidence_held_at.is_not(None))
         ).all()
     grouped: dict[str, list[str]] = defaultdict(list)
     for county_code, school_code in rows:

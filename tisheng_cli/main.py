@@ -25,6 +25,8 @@ hours_app = typer.Typer(help="Teachers' training hours.", no_args_is_help=True)
 app.add_typer(hours_app, name="hours")
 users_app = typer.Typer(help="People who log in: reviewers, offices, teachers.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+tokens_app = typer.Typer(help="Service tokens: long-lived API tokens of integrations.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
 err = Console(stderr=True)
 
 
@@ -199,8 +201,9 @@ def serve_flows() -> None:
     _prepare(log_level="INFO")
     from prefect import serve
 
-    from flows.deployments import tisheng_deployments
+    from flows.deployments import ensure_concurrency_limits, tisheng_deployments
 
+    ensure_concurrency_limits()
     serve(*tisheng_deployments())
 
 
@@ -306,6 +309,64 @@ def users_import(
         return import_users(lines, len(lines))
 
     _run_import("roster", path, lambda text, origin: parse_roster(text, origin), run)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Argument(help="The token's name: its principal in scope checks and the audit log.")],
+    role: Annotated[str, typer.Option(help="Role the token acts with, e.g. county_office.")],
+    unit: Annotated[str, typer.Option(help="Code of the unit the token is bound to.")],
+    days: Annotated[int | None, typer.Option(help="Days until it expires (default: never).")] = None,
+) -> None:
+    """Create a service token and print it once (only its SHA-256 digest is stored)."""
+    _prepare()
+    from infra.db import session_scope
+    from infra.service_tokens import create_token
+    from models.errors import DomainError
+
+    try:
+        with session_scope() as session:
+            token = create_token(session, name, role, unit, days)
+    except DomainError as exc:
+        _fail(exc.detail)
+    lifetime = f"expires in {days} days" if days else "never expires"
+    sys.stderr.write(f"service token '{name}' ({role} at {unit}, {lifetime}); store it now, it is not shown again:\n")
+    typer.echo(token)
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """List service tokens: name, role, unit, status, created, expires, last used (never the secret)."""
+    _prepare()
+    from infra.db import session_scope
+    from infra.service_tokens import list_tokens
+
+    def when(moment) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%MZ") if moment else "-"
+
+    with session_scope() as session:
+        rows = [(t.name, t.role, t.unit, t.status, when(t.created_at), when(t.expires_at), when(t.last_used_at))
+                for t in list_tokens(session)]
+    header = ("name", "role", "unit", "status", "created", "expires", "last used")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(name: Annotated[str, typer.Argument(help="Name of the token to revoke.")]) -> None:
+    """Revoke a service token: the API refuses it from the next request on."""
+    _prepare()
+    from infra.db import session_scope
+    from infra.service_tokens import revoke_token
+    from models.errors import DomainError
+
+    try:
+        with session_scope() as session:
+            revoked = revoke_token(session, name)
+    except DomainError as exc:
+        _fail(exc.detail)
+    typer.echo(f"revoked service token '{name}'" if revoked else f"service token '{name}' was already revoked")
 
 
 @audit_app.command("verify")

@@ -1,0 +1,80 @@
+"""Flows over a school's evidence: hold it when locked, lift the hold for rectification, retain it when certified."""
+from collections.abc import Callable, Iterable
+
+from prefect import flow
+from prefect.futures import PrefectFuture, wait
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from models.sampling import draw_some
+from tasks.evidence import (
+    IntegrityFinding, StoredRef, archive_until, check_versions, clear_school_held, evidence_held, evidence_to_hold,
+    evidence_to_retain, mark_school_held, publish_integrity_report, record_holds, record_retentions,
+    recorded_versions, set_holds, set_retentions,
+)
+
+BATCH = 100
+"""Versions per store task: large enough that Prefect's per-task cost vanishes, small enough to resume cheaply."""
+STORE_WORKERS = 4
+"""Batches in flight at once per run (each also takes a slot of the `evidence-store` global limit)."""
+
+
+def batches(refs: list[StoredRef], size: int) -> Iterable[list[StoredRef]]:
+    """The refs in consecutive batches of `size`."""
+    return (refs[i:i + size] for i in range(0, len(refs), size))
+
+
+def _record_finished(futures: list[PrefectFuture], record: Callable[[list[int]], int]) -> int:
+    """Record every batch that succeeded, then raise the first failure: a rerun resumes from what is recorded."""
+    wait(futures)
+    done, failure = 0, None
+    for future in futures:
+        if future.state.is_completed():
+            done += record(future.result())
+        elif failure is None:
+            failure = future.state
+    if failure is not None:
+        failure.result()  # raises the batch's exception
+    return done
+
+
+@flow(name="lock-school-evidence", flow_run_name="hold evidence · enrolment {enrolment_id}",
+      task_runner=ThreadPoolTaskRunner(max_workers=STORE_WORKERS), persist_result=False)
+def lock_school_evidence(enrolment_id: int, batch_size: int = BATCH) -> bool:
+    """Legal hold on every evidence version of the school; it counts as locked only when all are held."""
+    pending = evidence_to_hold(enrolment_id)
+    futures = [set_holds.submit(batch, True) for batch in batches(pending, batch_size)]
+    _record_finished(futures, lambda ids: record_holds(ids, True))
+    return mark_school_held(enrolment_id)
+
+
+@flow(name="release-school-evidence", flow_run_name="release evidence · enrolment {enrolment_id}",
+      task_runner=ThreadPoolTaskRunner(max_workers=STORE_WORKERS), persist_result=False)
+def release_school_evidence(enrolment_id: int, batch_size: int = BATCH) -> int:
+    """Lift the holds for rectification; the school stops counting as locked before the first hold is lifted."""
+    clear_school_held(enrolment_id)
+    held = evidence_held(enrolment_id)
+    futures = [set_holds.submit(batch, False) for batch in batches(held, batch_size)]
+    return _record_finished(futures, lambda ids: record_holds(ids, False))
+
+
+@flow(name="retain-school-evidence", flow_run_name="retain evidence · enrolment {enrolment_id}",
+      task_runner=ThreadPoolTaskRunner(max_workers=STORE_WORKERS), persist_result=False)
+def retain_school_evidence(enrolment_id: int, batch_size: int = BATCH) -> int:
+    """COMPLIANCE retention for the policy's archive years on every version of a certified school."""
+    until = archive_until(enrolment_id)
+    pending = evidence_to_retain(enrolment_id, until)
+    futures = [set_retentions.submit(batch, until) for batch in batches(pending, batch_size)]
+    return _record_finished(futures, lambda ids: record_retentions(ids, until))
+
+
+@flow(name="verify-evidence", flow_run_name="verify evidence · {campaign} {county} {school}",
+      task_runner=ThreadPoolTaskRunner(max_workers=STORE_WORKERS), persist_result=False)
+def verify_evidence(campaign: str, county: str | None = None, school: str | None = None, sample: int | None = None,
+                    seed: int = 0, batch_size: int = BATCH) -> list[IntegrityFinding]:
+    """Re-read all (or a seeded sample of) the recorded versions and report any missing or changed object."""
+    recorded = recorded_versions(campaign, county, school)
+    chosen = draw_some(recorded, sample, seed)
+    futures = [check_versions.submit(batch) for batch in batches(chosen, batch_size)]
+    findings = [finding for future in futures for finding in future.result()]
+    publish_integrity_report(" ".join(filter(None, [campaign, county, school])), len(chosen), findings)
+    return findings
