@@ -8,6 +8,7 @@ from prefect.concurrency.sync import concurrency
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 
+from infra import repository as repo
 from infra.db import session_scope
 from infra.evidence import get_evidence_store
 from models.campaign import Campaign, SchoolEnrolment
@@ -164,6 +165,7 @@ def recorded_versions(campaign: str, county: str | None, school: str | None) -> 
     if school:
         query = query.where(school_unit.code == school)
     with session_scope() as session:
+        repo.campaign_by_code(session, campaign)  # NotFound names an unknown campaign
         return [RecordedVersion(*row) for row in session.execute(query).all()]
 
 

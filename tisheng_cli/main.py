@@ -27,6 +27,8 @@ users_app = typer.Typer(help="People who log in: reviewers, offices, teachers.",
 app.add_typer(users_app, name="users")
 tokens_app = typer.Typer(help="Service tokens: long-lived API tokens of integrations.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
+evidence_app = typer.Typer(help="Evidence files: holds and integrity.", no_args_is_help=True)
+app.add_typer(evidence_app, name="evidence")
 err = Console(stderr=True)
 
 
@@ -382,6 +384,59 @@ def audit_verify() -> None:
     if not report.ok:
         _fail(f"audit chain broken at entry {report.broken_at}: {report.problem}", code=1)
     typer.echo(f"audit chain OK: {report.entries} entries")
+
+
+@evidence_app.command("verify")
+def evidence_verify(
+    campaign: Annotated[str, typer.Argument(help="Campaign code.")],
+    county: Annotated[str | None, typer.Option(help="Only this county's schools.")] = None,
+    school: Annotated[str | None, typer.Option(help="Only this school.")] = None,
+    sample: Annotated[int | None, typer.Option(min=1, help="Check a seeded sample of this many versions.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the sample.")] = 0,
+) -> None:
+    """Re-read recorded evidence and compare SHA-256s; list each missing or changed object, exit 1 if any."""
+    _prepare()
+    from flows.evidence import verify_evidence
+    from infra.prefect_env import fast_flow_runs
+    from models.errors import DomainError
+
+    try:
+        with fast_flow_runs():
+            findings = verify_evidence(campaign, county, school, sample, seed)
+    except DomainError as exc:
+        _fail(exc.detail)
+    for finding in findings:
+        typer.echo(f"{finding.school}\t{finding.key}\t{finding.version_id}\t{finding.problem}")
+    if findings:
+        _fail(f"{len(findings)} evidence version(s) missing or changed", code=1)
+    typer.echo("evidence OK: every checked version matches its recorded SHA-256")
+
+
+@evidence_app.command("lock")
+def evidence_lock(
+    school: Annotated[str, typer.Argument(help="School code.")],
+    campaign: Annotated[str, typer.Option(help="Campaign code.")],
+) -> None:
+    """Finish holding a locked school's evidence (what the lock flow does; safe to repeat)."""
+    _prepare()
+    from flows.evidence import lock_school_evidence
+    from infra import repository as repo
+    from infra.db import session_scope
+    from infra.prefect_env import fast_flow_runs
+    from models.errors import DomainError
+    from models.evidence import LOCKED_STATES
+
+    try:
+        with session_scope() as session:
+            enrolment = repo.school_enrolment(session, campaign, school)
+            enrolment_id, state = enrolment.id, enrolment.state
+        if state not in LOCKED_STATES:
+            _fail(f"school {school} is {state}, not locked: nothing to hold")
+        with fast_flow_runs():
+            held = lock_school_evidence(enrolment_id)
+    except DomainError as exc:
+        _fail(exc.detail)
+    typer.echo(f"{school}: every evidence version held" if held else f"{school}: not every version could be held")
 
 
 if __name__ == "__main__":

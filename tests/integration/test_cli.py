@@ -162,3 +162,15 @@ def test_revoking_an_unknown_token_is_a_one_line_error(demo_json):
     data_dir, _ = demo_json
     done = tisheng("tokens", "revoke", "no-such-token", data_dir=data_dir)
     assert done.returncode == 2 and done.stderr.strip() == "error: no service token is named 'no-such-token'"
+
+
+def test_evidence_commands_check_a_demo_campaign_and_refuse_bad_input(demo_json):
+    data_dir, _ = demo_json
+    done = tisheng("evidence", "verify", "demo-yanzhou-2022-s7", data_dir=data_dir)
+    assert done.returncode == 0 and done.stdout.startswith("evidence OK"), done.stderr
+    done = tisheng("evidence", "lock", "DEMO-X1-S001", "--campaign", "demo-yanzhou-2022-s7", data_dir=data_dir)
+    assert (done.returncode, done.stdout.strip()) == (0, "DEMO-X1-S001: every evidence version held")
+    done = tisheng("evidence", "verify", "no-such-campaign", data_dir=data_dir)
+    assert (done.returncode, done.stderr.strip()) == (2, "error: campaign 'no-such-campaign' does not exist")
+    done = tisheng("evidence", "lock", "DEMO-X1-S001", "--campaign", "no-such-campaign", data_dir=data_dir)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
