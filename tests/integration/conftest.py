@@ -14,6 +14,20 @@ from infra.settings import get_settings
 PG_ADMIN_DSN = os.environ.get("TISHENG_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory) -> Iterator[None]:
+    """Files the tests make (the local evidence store) go to a temporary data directory, not the checkout."""
+    previous = os.environ.get("TISHENG_DATA_DIR")
+    os.environ["TISHENG_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    get_settings.cache_clear()
+    yield
+    if previous is None:
+        os.environ.pop("TISHENG_DATA_DIR", None)
+    else:
+        os.environ["TISHENG_DATA_DIR"] = previous
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """A real Prefect API (temporary server) with the flow heartbeat off, for the whole session."""
