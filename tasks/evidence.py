@@ -32,32 +32,29 @@ class StoredRef:
     version_id: str
 
 
+def _refs(enrolment_id: int, *conditions) -> list[StoredRef]:
+    with session_scope() as session:
+        rows = session.execute(select(Evidence.id, Evidence.key, Evidence.version_id).where(
+            Evidence.school_enrolment_id == enrolment_id, *conditions).order_by(Evidence.id)).all()
+    return [StoredRef(*row) for row in rows]
+
+
 @task(**TASK_DEFAULTS)
 def evidence_to_hold(enrolment_id: int) -> list[StoredRef]:
     """Versions of the school not yet recorded as held (so a rerun resumes where the last one stopped)."""
-    with session_scope() as session:
-        rows = session.execute(select(Evidence.id, Evidence.key, Evidence.version_id).where(
-            Evidence.school_enrolment_id == enrolment_id, Evidence.held.is_(False)).order_by(Evidence.id)).all()
-    return [StoredRef(*row) for row in rows]
+    return _refs(enrolment_id, Evidence.held.is_(False))
 
 
 @task(**TASK_DEFAULTS)
 def evidence_held(enrolment_id: int) -> list[StoredRef]:
     """Versions of the school recorded as held."""
-    with session_scope() as session:
-        rows = session.execute(select(Evidence.id, Evidence.key, Evidence.version_id).where(
-            Evidence.school_enrolment_id == enrolment_id, Evidence.held.is_(True)).order_by(Evidence.id)).all()
-    return [StoredRef(*row) for row in rows]
+    return _refs(enrolment_id, Evidence.held.is_(True))
 
 
 @task(**TASK_DEFAULTS)
 def evidence_to_retain(enrolment_id: int, until: datetime) -> list[StoredRef]:
     """Versions of the school not yet retained until `until`."""
-    with session_scope() as session:
-        rows = session.execute(select(Evidence.id, Evidence.key, Evidence.version_id).where(
-            Evidence.school_enrolment_id == enrolment_id,
-            (Evidence.retained_until.is_(None)) | (Evidence.retained_until < until)).order_by(Evidence.id)).all()
-    return [StoredRef(*row) for row in rows]
+    return _refs(enrolment_id, Evidence.retained_until.is_(None) | (Evidence.retained_until < until))
 
 
 @task(**TASK_DEFAULTS)

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 from infra.evidence import tokens
 from infra.evidence.store import (
-    CHUNK, StoredVersion, UploadTicket, content_disposition, retain_until, validate_key, validate_prefix,
+    CHUNK, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key, validate_prefix,
 )
 from models.errors import (
     EvidenceLocked, EvidenceMissing, EvidenceSizeMismatch, EvidenceTooLarge, InvalidEvidenceKey, SignedLinkRefused,
@@ -140,10 +140,7 @@ class LocalEvidenceStore:
 
     def hash_of(self, key: str, version_id: str) -> str:
         """SHA-256 of the file as it is on disk now."""
-        digest = hashlib.sha256()
-        for chunk in self.open(key, version_id):
-            digest.update(chunk)
-        return digest.hexdigest()
+        return sha256_of(self.open(key, version_id))
 
     def presign_download(self, key: str, version_id: str, filename: str, expires: timedelta) -> str:
         """A signed relative URL the download route resolves with `resolve_download`."""

@@ -17,7 +17,7 @@ from minio.error import MinioException, S3Error
 from minio.retention import Retention
 
 from infra.evidence.store import (
-    CHUNK, StoredVersion, UploadTicket, content_disposition, retain_until, validate_key, validate_prefix,
+    CHUNK, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key, validate_prefix,
 )
 from models.errors import (
     DomainError, EvidenceLocked, EvidenceMissing, EvidenceSizeMismatch, EvidenceStoreMisconfigured,
@@ -191,10 +191,7 @@ class S3EvidenceStore:
 
     def hash_of(self, key: str, version_id: str) -> str:
         """SHA-256 of the stored bytes, re-read in full."""
-        digest = hashlib.sha256()
-        for chunk in self.open(key, version_id):
-            digest.update(chunk)
-        return digest.hexdigest()
+        return sha256_of(self.open(key, version_id))
 
     def presign_download(self, key: str, version_id: str, filename: str, expires: timedelta) -> str:
         """A presigned GET whose answer carries `filename` in Content-Disposition."""

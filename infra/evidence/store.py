@@ -1,8 +1,10 @@
 """The EvidenceStore contract both backends keep, with the key rules and value types they share."""
 from __future__ import annotations
 
+import hashlib
+
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -141,3 +143,11 @@ def content_disposition(filename: str) -> str:
     """An attachment header keeping a (Chinese) file name: an ASCII fallback and RFC 5987 `filename*`."""
     fallback = "".join(c if 0x20 <= ord(c) < 0x7f and c not in '"\\%;' else "_" for c in filename) or "download"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def sha256_of(chunks: Iterable[bytes]) -> str:
+    """SHA-256 (hex) of a stream of chunks."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
