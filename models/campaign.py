@@ -6,7 +6,7 @@ from sqlalchemy import JSON, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.clock import utcnow
-from models.enums import Grade, SchoolState, SubmissionStatus
+from models.enums import CampaignStatus, Grade, SchoolState, SubmissionStatus
 
 
 class Campaign(SQLModel, table=True):
@@ -19,6 +19,8 @@ class Campaign(SQLModel, table=True):
     policy_name: str = Field(max_length=64)
     policy: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow)
+    status: CampaignStatus = Field(default=CampaignStatus.OPEN, sa_type=String(16))
+    closed_at: datetime | None = None  # set once by the year-end closeout; a closed campaign refuses writes
 
 
 class MicroAbility(SQLModel, table=True):

@@ -44,6 +44,11 @@ class SchoolState(StrEnum):
 TERMINAL_STATES = frozenset({SchoolState.CERTIFIED, SchoolState.INCOMPLETE})
 
 
+class CampaignStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"  # 年终结束: frozen by the year-end closeout
+
+
 class SchoolEvent(StrEnum):
     SUBMIT_PLAN = "submit_plan"
     FILE_PLAN = "file_plan"

@@ -397,10 +397,14 @@ def evidence_verify(
     """Re-read recorded evidence and compare SHA-256s; list each missing or changed object, exit 1 if any."""
     _prepare()
     from flows.evidence import verify_evidence
+    from infra import repository as repo
+    from infra.db import session_scope
     from infra.prefect_env import fast_flow_runs
     from models.errors import DomainError
 
     try:
+        with session_scope() as session:
+            repo.campaign_by_code(session, campaign)  # refused before Prefect starts
         with fast_flow_runs():
             findings = verify_evidence(campaign, county, school, sample, seed)
     except DomainError as exc:
@@ -438,6 +442,10 @@ def evidence_lock(
         _fail(exc.detail)
     typer.echo(f"{school}: every evidence version held" if held else f"{school}: not every version could be held")
 
+
+from tisheng_cli.closeout import closeout  # noqa: E402  (it imports this module's helpers when it runs)
+
+app.command("closeout")(closeout)
 
 if __name__ == "__main__":
     app()

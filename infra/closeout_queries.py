@@ -1,0 +1,128 @@
+"""Set-based SQL of the year-end closeout: per-school figures in one aggregate, carry-over as INSERT … SELECT."""
+from datetime import datetime
+
+from sqlalchemy import and_, case, exists, func, insert, literal, null, select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from models.campaign import Campaign, HourRecord, MicroAbility, SchoolEnrolment, TeacherEnrolment
+from models.closeout import PASSING_RESULTS, Figures, HourThresholds, SchoolFigures, UnitRef
+from models.enums import TERMINAL_STATES, CampaignStatus, SchoolState
+from models.org import Unit
+
+TE = TeacherEnrolment
+COUNT_ROWS = {"preserve_rowcount": True}  # psycopg reports no INSERT … SELECT rowcount otherwise
+
+
+def _hours_met(t: HourThresholds):
+    return and_(TE.online_hours >= t.online_min, TE.practice_hours >= t.practice_min,
+                TE.online_hours + TE.practice_hours >= t.total_min)
+
+
+def _assessment_passed():
+    return and_(TE.result.is_not(None), TE.result.in_(PASSING_RESULTS))  # never NULL, so ~ negates it
+
+
+def _passed(t: HourThresholds):
+    return and_(_assessment_passed(), _hours_met(t))
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def school_figures(session: Session, campaign_id: int, t: HourThresholds) -> list[SchoolFigures]:
+    """Every enrolled school's counts, with its county, city and province, from one GROUP BY over teachers."""
+    per_school = (
+        select(TE.school_enrolment_id.label("enrolment_id"), func.count().label("teachers"),
+               _count_if(_passed(t)).label("passed"), _count_if(_hours_met(t)).label("hours_passed"),
+               _count_if(_assessment_passed()).label("assessment_passed"),
+               _count_if(TE.practice_hours >= t.practice_min).label("practice_done"))
+        .where(TE.campaign_id == campaign_id).group_by(TE.school_enrolment_id).subquery())
+    school, county, city, province = (aliased(Unit) for _ in range(4))
+    counts = [func.coalesce(c, 0) for c in (per_school.c.teachers, per_school.c.passed, per_school.c.hours_passed,
+                                           per_school.c.assessment_passed, per_school.c.practice_done)]
+    rows = session.execute(
+        select(school.code, school.name, county.code, county.name, city.code, city.name, province.code,
+               province.name, SchoolEnrolment.state, *counts)
+        .select_from(SchoolEnrolment)
+        .join(school, school.id == SchoolEnrolment.school_id)
+        .join(county, county.id == school.parent_id)
+        .join(city, city.id == county.parent_id)
+        .join(province, province.id == city.parent_id)
+        .outerjoin(per_school, per_school.c.enrolment_id == SchoolEnrolment.id)
+        .where(SchoolEnrolment.campaign_id == campaign_id)
+    ).all()
+    return [SchoolFigures(UnitRef(r[0], r[1]), UnitRef(r[2], r[3]), UnitRef(r[4], r[5]), UnitRef(r[6], r[7]),
+                          Figures(*(int(v) for v in r[9:])), str(r[8])) for r in rows]
+
+
+def freeze(session: Session, campaign_id: int, now: datetime) -> datetime:
+    """Mark the campaign closed; the first closing time stays (re-runs keep it)."""
+    session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.closed_at.is_(None))
+                    .values(status=CampaignStatus.CLOSED, closed_at=now))
+    session.execute(update(Campaign).where(Campaign.id == campaign_id).values(status=CampaignStatus.CLOSED))
+    return session.scalar(select(Campaign.closed_at).where(Campaign.id == campaign_id))
+
+
+def live_schools(session: Session, campaign_id: int) -> list[tuple[str, str]]:
+    """(county code, school code) of every school not yet in an end state, in code order."""
+    school, county = aliased(Unit), aliased(Unit)
+    return [tuple(r) for r in session.execute(
+        select(county.code, school.code).select_from(SchoolEnrolment)
+        .join(school, school.id == SchoolEnrolment.school_id).join(county, county.id == school.parent_id)
+        .where(SchoolEnrolment.campaign_id == campaign_id, SchoolEnrolment.state.not_in(list(TERMINAL_STATES)))
+        .order_by(county.code, school.code)).all()]
+
+
+def ensure_next_campaign(session: Session, current: Campaign, code: str) -> Campaign:
+    """The campaign unfinished teachers carry over to: found by code, or created under the same policy and catalog."""
+    found = session.scalars(select(Campaign).where(Campaign.code == code)).first()
+    if found is not None:
+        return found
+    following = Campaign(code=code, year=current.year + 1, region_unit_id=current.region_unit_id,
+                         policy_name=current.policy_name, policy=dict(current.policy))
+    session.add(following)
+    session.flush()
+    session.execute(insert(MicroAbility).from_select(
+        ["campaign_id", "code", "name", "environment", "dimension", "evidence_items", "confirmed"],
+        select(literal(following.id), MicroAbility.code, MicroAbility.name, MicroAbility.environment,
+               MicroAbility.dimension, MicroAbility.evidence_items, MicroAbility.confirmed)
+        .where(MicroAbility.campaign_id == current.id)))
+    return following
+
+
+def carry_over(session: Session, current_id: int, next_id: int, t: HourThresholds, now: datetime) -> dict[str, int]:
+    """Enrol the incomplete schools' not-passed teachers (with their choices, hours and hour records) in the next
+    campaign, and their schools afresh; rows already there are left alone, so a re-run adds nothing."""
+    old_school, new_school = aliased(SchoolEnrolment), aliased(SchoolEnrolment)
+    unfinished = and_(TE.campaign_id == current_id, old_school.state == SchoolState.INCOMPLETE, ~_passed(t))
+    carried_school = exists().where(TE.school_enrolment_id == old_school.id, unfinished)
+    schools = session.execute(insert(SchoolEnrolment).from_select(
+        ["campaign_id", "school_id", "state", "version", "updated_at"],
+        select(literal(next_id), old_school.school_id, literal(SchoolState.PLAN_DRAFTING.value), literal(1),
+               literal(now, SchoolEnrolment.updated_at.type))
+        .where(old_school.campaign_id == current_id, old_school.state == SchoolState.INCOMPLETE, carried_school,
+               ~exists().where(new_school.campaign_id == next_id, new_school.school_id == old_school.school_id))
+    ), execution_options=COUNT_ROWS).rowcount
+    already = aliased(TeacherEnrolment)
+    teachers = session.execute(insert(TeacherEnrolment).from_select(
+        ["campaign_id", "school_enrolment_id", "teacher_id", "choices", "online_hours", "practice_hours", "result",
+         "credited_hours"],
+        select(literal(next_id), new_school.id, TE.teacher_id, TE.choices, TE.online_hours, TE.practice_hours,
+               null(), literal(0.0))
+        .select_from(TE).join(old_school, old_school.id == TE.school_enrolment_id)
+        .join(new_school, and_(new_school.campaign_id == next_id, new_school.school_id == old_school.school_id))
+        .where(unfinished, ~exists().where(already.campaign_id == next_id, already.teacher_id == TE.teacher_id))
+    ), execution_options=COUNT_ROWS).rowcount
+    new_teacher, copied = aliased(TeacherEnrolment), aliased(HourRecord)
+    records = session.execute(insert(HourRecord).from_select(
+        ["teacher_enrolment_id", "course", "kind", "minutes_watched", "course_minutes", "imported_at"],
+        select(new_teacher.id, HourRecord.course, HourRecord.kind, HourRecord.minutes_watched,
+               HourRecord.course_minutes, HourRecord.imported_at)
+        .select_from(HourRecord).join(TE, TE.id == HourRecord.teacher_enrolment_id)
+        .join(old_school, old_school.id == TE.school_enrolment_id)
+        .join(new_teacher, and_(new_teacher.campaign_id == next_id, new_teacher.teacher_id == TE.teacher_id))
+        .where(unfinished, ~exists().where(copied.teacher_enrolment_id == new_teacher.id))
+    ), execution_options=COUNT_ROWS).rowcount
+    return {"schools": schools, "teachers": teachers, "hour_records": records}

@@ -1,0 +1,93 @@
+"""Tasks of the year-end closeout: freeze, read the figures, store the reports, publish artifacts, carry over."""
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from infra import closeout_queries as q
+from infra import repository as repo
+from infra.closeout_report import county_markdown, county_table
+from infra.db import session_scope
+from infra.evidence import get_evidence_store
+from models.campaign import Campaign
+from models.clock import utcnow
+from models.closeout import CountySummary, SchoolFigures, artifact_key, hour_thresholds, refuse_if_closed
+from models.policy import Policy
+from tasks.common import TASK_DEFAULTS
+
+
+@dataclass(frozen=True)
+class FrozenCampaign:
+    """A closed campaign as the rest of the closeout needs it."""
+
+    campaign_id: int
+    closed_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """One report file written to the evidence store."""
+
+    key: str
+    version_id: str
+    size: int
+    sha256: str | None
+
+
+@task(**TASK_DEFAULTS)
+def freeze_campaign(campaign: str) -> FrozenCampaign:
+    """Close the campaign to further writes (idempotent: the first closing time is kept)."""
+    with session_scope() as session:
+        campaign_id = repo.campaign_by_code(session, campaign).id
+        return FrozenCampaign(campaign_id, q.freeze(session, campaign_id, utcnow()))
+
+
+@task(**TASK_DEFAULTS)
+def unfinished_schools(campaign_id: int) -> list[tuple[str, str]]:
+    """(county, school) codes of the schools not yet certified or incomplete."""
+    with session_scope() as session:
+        return q.live_schools(session, campaign_id)
+
+
+def read_school_figures(campaign_id: int) -> list[SchoolFigures]:
+    """Every school's summary counts under the campaign's policy (one aggregate query)."""
+    with session_scope() as session:
+        policy = Policy.model_validate(session.get(Campaign, campaign_id).policy)
+        return q.school_figures(session, campaign_id, hour_thresholds(policy.hours))
+
+
+@task(**TASK_DEFAULTS)
+def school_figures(campaign_id: int) -> list[SchoolFigures]:
+    """Every school's summary counts (003 附件2) from the database."""
+    return read_school_figures(campaign_id)
+
+
+@task(**TASK_DEFAULTS)
+def store_report(key: str, data: bytes, content_type: str) -> StoredReport:
+    """Put one report file as a new version of its key in the evidence store."""
+    version = get_evidence_store().put(key, io.BytesIO(data), len(data), content_type)
+    return StoredReport(version.key, version.version_id, version.size, version.sha256)
+
+
+@task(**TASK_DEFAULTS)
+def publish_county_artifacts(campaign: str, county: CountySummary, report_keys: list[str]) -> str:
+    """The county's table and markdown artifacts (keys `closeout-CAMPAIGN-COUNTY[-summary]`); returns the key."""
+    key = artifact_key("closeout", campaign, county.county.code)
+    create_table_artifact(table=county_table([*county.schools, county.county]), key=key,
+                          description=f"{county.county.name} · {campaign} 参训人员情况汇总表")
+    create_markdown_artifact(markdown=county_markdown(county.county, list(county.schools), campaign, report_keys),
+                             key=f"{key}-summary", description=f"{county.county.name} · {campaign} 年终汇总")
+    return key
+
+
+@task(**TASK_DEFAULTS)
+def carry_over_teachers(campaign_id: int, next_campaign: str) -> dict[str, int]:
+    """Enrol the incomplete schools' unfinished teachers in the next campaign (created if missing), once."""
+    with session_scope() as session:
+        current = session.get(Campaign, campaign_id)
+        following = q.ensure_next_campaign(session, current, next_campaign)
+        refuse_if_closed(following.code, following.status, following.closed_at)
+        policy = Policy.model_validate(current.policy)
+        return q.carry_over(session, current.id, following.id, hour_thresholds(policy.hours), utcnow())
