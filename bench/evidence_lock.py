@@ -70,7 +70,7 @@ def record(campaign: str, objects: list[tuple[str, str, str]]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--objects", type=int, default=3000)
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=250)
     args = parser.parse_args()
     migrate()
     with start_s3_server() as server:

@@ -12,7 +12,7 @@ from tasks.evidence import (
     recorded_versions, set_holds, set_retentions,
 )
 
-BATCH = 100
+BATCH = 250
 """Versions per store task: large enough that Prefect's per-task cost vanishes, small enough to resume cheaply."""
 STORE_WORKERS = 4
 """Batches in flight at once per run (each also takes a slot of the `evidence-store` global limit)."""
