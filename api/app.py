@@ -2,7 +2,7 @@
 from fastapi import FastAPI
 
 from api import problems
-from api.routes import auth, campaigns, evidence, tasks
+from api.routes import auth, campaigns, evidence, notifications, tasks
 
 app = FastAPI(
     title="Tisheng",
@@ -14,6 +14,7 @@ app.include_router(auth.router)
 app.include_router(campaigns.router)
 app.include_router(tasks.router)
 app.include_router(evidence.router)
+app.include_router(notifications.router)
 
 
 @app.get("/health", tags=["health"])

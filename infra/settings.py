@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     secret_key: str = Field(default=DEMO_SECRET, min_length=32, description="Signs access tokens (HS256, ≥ 32 bytes).")
     token_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Lifetime of an access token.")
     prefect_ui_url: str | None = Field(default=None, description="Prefect UI for run links; the local server's if unset.")
+    smtp_url: str | None = Field(
+        default=None, description="Reminder mail server: smtp://[user:password@]host:port (smtps:// for TLS, "
+        "?starttls=true to upgrade); no e-mail is sent if unset.")
+    mail_from: str = Field(default="tisheng@localhost", max_length=254, description="Sender of reminder mail.")
+    webhook_url: str | None = Field(default=None, description="Reminder digests are POSTed here as JSON, if set.")
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     prefect_port: int = Field(default=4200, ge=1, le=65535)
@@ -50,6 +55,22 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:// or postgresql:// URL")
         if value is not None and value.startswith("postgresql://"):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        value = value.strip() or None if value is not None else None
+        if value is not None and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("must be an smtp:// or smtps:// URL")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_scheme(cls, value: str | None) -> str | None:
+        value = value.strip() or None if value is not None else None
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
         return value
 
     @field_validator("evidence_url")

@@ -28,6 +28,7 @@ class Person(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=200)
     active: bool = True
     service_account: bool = False  # the principal of a service token: no password, acts only by its token
+    email: str | None = Field(default=None, max_length=254)  # where reminder digests are mailed, if anywhere
 
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from models.enums import TaskKind
+from models.enums import SchoolState, TaskKind
 from models.errors import InvalidPolicy
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -110,6 +110,22 @@ class EvidenceRules(BaseModel):
     direct_upload_max_mb: float = Field(default=20, gt=0, le=100)
 
 
+class Deadlines(BaseModel):
+    """The campaign calendar's defaults: the last day of a stage, or of a task kind (task kind wins)."""
+
+    model_config = ConfigDict(extra="forbid")
+    stages: dict[SchoolState, date] = Field(default_factory=dict)
+    tasks: dict[TaskKind, date] = Field(default_factory=dict)
+
+
+class ReminderRules(BaseModel):
+    """When the daily reminder run warns a reviewer, and when it tells the office above."""
+
+    model_config = ConfigDict(extra="forbid")
+    warn_days: int = Field(default=3, ge=0, le=60)  # due within this many days: in the digest as "due soon"
+    escalate_after_days: int = Field(default=7, ge=1, le=120)  # overdue longer: reported to the parent's office
+
+
 class Policy(BaseModel):
     """The rules one campaign runs under; presets reproduce the source documents."""
 
@@ -130,6 +146,16 @@ class Policy(BaseModel):
     final_deadline: date
     task_due_days: dict[TaskKind, int] = Field(default_factory=dict)
     evidence: EvidenceRules = Field(default_factory=EvidenceRules)
+    deadlines: Deadlines = Field(default_factory=Deadlines)
+    reminders: ReminderRules = Field(default_factory=ReminderRules)
+
+    @model_validator(mode="after")
+    def _deadlines_within_campaign(self) -> "Policy":
+        late = [f"{name} {day}" for name, day in {**self.deadlines.stages, **self.deadlines.tasks}.items()
+                if day > self.final_deadline]
+        if late:
+            raise ValueError(f"deadlines after final_deadline {self.final_deadline}: {', '.join(late)}")
+        return self
 
     @model_validator(mode="after")
     def _rubric_matches(self) -> "Policy":

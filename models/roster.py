@@ -1,4 +1,5 @@
-"""A roster CSV of users (username, name, role, unit code, password), parsed with line-numbered errors."""
+"""A roster CSV of users (username, name, role, unit code, password[, email]), parsed with line-numbered errors."""
+import re
 from dataclasses import dataclass
 
 from models.csv_rows import parse_rows
@@ -6,6 +7,8 @@ from models.enums import Role
 from models.errors import InvalidRecords
 
 ROSTER_COLUMNS = ("username", "name", "role", "unit_code", "password")
+EMAIL_COLUMN = "email"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -18,14 +21,17 @@ class RosterLine:
     unit_code: str
     password: str
     line: int
+    email: str | None = None  # None: the file has no email column (keep what is stored); "": clear it
 
 
 def parse_roster(text: str, origin: str = "roster") -> list[RosterLine]:
-    """Parse a roster; raise InvalidRecords naming every bad line, accepting none."""
+    """Parse a roster (the email column is optional); raise InvalidRecords naming every bad line, accepting none."""
     seen: set[str] = set()
+    header = next((line for line in text.splitlines() if not line.lstrip().startswith("#")), "")
+    columns = (*ROSTER_COLUMNS, EMAIL_COLUMN) if header.strip().endswith(f",{EMAIL_COLUMN}") else ROSTER_COLUMNS
 
     def line_of(row: list[str], line: int) -> RosterLine:
-        username, name, role, unit, password = row
+        username, name, role, unit, password, *rest = row
         if not username or not name or not unit:
             raise ValueError("username, name and unit_code are required")
         if username in seen:
@@ -34,7 +40,10 @@ def parse_roster(text: str, origin: str = "roster") -> list[RosterLine]:
             raise ValueError(f"role '{role}' is not one of {', '.join(Role)}")
         if len(password) < 8:
             raise ValueError("password must have at least 8 characters")
+        email = rest[0] if rest else None
+        if email and (len(email) > 254 or not EMAIL.match(email)):
+            raise ValueError(f"email '{email}' is not an e-mail address")
         seen.add(username)
-        return RosterLine(username, name, Role(role), unit, password, line)
+        return RosterLine(username, name, Role(role), unit, password, line, email)
 
-    return parse_rows(text, ROSTER_COLUMNS, origin, line_of, InvalidRecords)
+    return parse_rows(text, columns, origin, line_of, InvalidRecords)

@@ -1,12 +1,12 @@
 """Tasks of school review: open a grading task per submission, apply the graders' decisions."""
 import hashlib
 from collections import defaultdict
-from datetime import timedelta
 
 from prefect import task
 from sqlalchemy import select
 
 from infra import repository as repo
+from infra.calendar import task_due_at
 from infra.db import session_scope
 from models.audit import AuditEntry
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
@@ -39,12 +39,13 @@ def open_grading_tasks(enrolment_id: int) -> int:
         keys = {f"submission:{s.id}:a{s.attempt}:grading": s for s in pending}
         existing = set(session.scalars(select(HumanTask.origin_key).where(HumanTask.origin_key.in_(keys))).all()) if keys else set()
         now = utcnow()
+        due = task_due_at(session, enrolment.campaign_id, policy, TaskKind.SUBMISSION_GRADING, enrolment.school_id, now)
         _, role = TASK_ASSIGNMENT[TaskKind.SUBMISSION_GRADING]
         new = [
             HumanTask(
                 campaign_id=enrolment.campaign_id, kind=TaskKind.SUBMISSION_GRADING, school_enrolment_id=enrolment_id,
                 subject=f"submission:{s.id}", unit_id=enrolment.school_id, candidate_role=role,
-                due_at=now + timedelta(days=policy.due_days(TaskKind.SUBMISSION_GRADING)), origin_key=key,
+                due_at=due, origin_key=key,
             )
             for key, s in keys.items() if key not in existing
         ]

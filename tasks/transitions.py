@@ -1,6 +1,5 @@
 """Tasks of a school transition: read the school, commit the move, announce it."""
 from dataclasses import dataclass
-from datetime import timedelta
 
 from prefect import task
 from prefect.events import emit_event
@@ -8,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from infra import repository as repo
+from infra.calendar import task_due_at
 from infra.db import session_scope
 from models.audit import AuditEntry
 from models.assessment import school_facts
@@ -197,7 +197,8 @@ def _open_school_task(session, snapshot: SchoolSnapshot, to_state: SchoolState, 
     session.add(HumanTask(
         campaign_id=snapshot.campaign_id, kind=kind, school_enrolment_id=snapshot.enrolment_id,
         subject=f"school_enrolment:{snapshot.enrolment_id}", unit_id=snapshot.units[level],
-        candidate_role=role, due_at=now + timedelta(days=snapshot.policy.due_days(kind)),
+        candidate_role=role, due_at=task_due_at(session, snapshot.campaign_id, snapshot.policy, kind,
+                                                snapshot.units[UnitLevel.SCHOOL], now),
         origin_key=f"school:{snapshot.enrolment_id}:v{snapshot.version + 1}:{kind}",
     ))
 

@@ -33,5 +33,7 @@ def upsert_users(lines: list[RosterLine]) -> dict[str, int]:
             person = existing.get(x.username) or Person(username=x.username)
             person.name, person.role, person.unit_id = x.name, x.role, units[x.unit_code].id
             person.password_hash = hash_password(x.password)
+            if x.email is not None:
+                person.email = x.email or None
             session.add(person)
         return {"users": len(lines), "created": len(set(x.username for x in lines) - set(existing))}

@@ -1,0 +1,21 @@
+"""The scheduled deployments: cron in Asia/Shanghai, built in one place for serving and for tests."""
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
+
+from flows.progress import weekly_progress
+from flows.reminders import daily_reminders
+
+TIMEZONE = "Asia/Shanghai"
+SCHEDULES = {
+    "daily-reminders": "0 8 * * *",  # every day at 08:00
+    "weekly-progress": "0 8 * * 1",  # Mondays at 08:00
+}
+
+
+def scheduled_deployments() -> list[RunnerDeployment]:
+    """Every deployment Tisheng runs on a schedule, with its cron in China's time zone."""
+    return [
+        flow.to_deployment(name="tisheng", schedule=Cron(SCHEDULES[flow.name], timezone=TIMEZONE),
+                           tags=["tisheng", "scheduled"])
+        for flow in (daily_reminders, weekly_progress)
+    ]

@@ -1,0 +1,133 @@
+"""Tasks of the daily reminder run: build the digests, then send them over each channel, once per day."""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from prefect import get_run_logger, task
+from sqlalchemy.exc import IntegrityError
+
+from infra import reminders as store
+from infra.db import session_scope
+from infra.notify import SmtpServer, digest_mail, post_json, smtp_session
+from infra.settings import get_settings
+from models.reminders import Channel, Digest, Urgency, build_digests
+from tasks.common import TASK_DEFAULTS
+
+
+@dataclass
+class ChannelReport:
+    """What one channel did with the day's digests."""
+
+    channel: str
+    sent: int = 0
+    already_sent: int = 0
+    failed: list[str] = field(default_factory=list)
+    skipped: str | None = None  # why the channel did nothing (not configured)
+
+
+class ChannelFailed(Exception):
+    """Some digests could not be sent; Prefect retries the task, which re-sends only those."""
+
+
+@task(**TASK_DEFAULTS)
+def collect_digests(campaign: str | None, now: datetime) -> list[Digest]:
+    """Every person's digest for today, per campaign with open tasks (one campaign, if named)."""
+    digests: list[Digest] = []
+    with session_scope() as session:
+        for campaign_id, code, policy in store.campaigns_with_open_tasks(session, campaign):
+            found = store.campaign_tasks(session, campaign_id, code, policy)
+            digests += build_digests(campaign_id, code, found.tasks, now, policy.reminders, found.people,
+                                     found.by_username)
+    escalated = sum(1 for d in digests if d.count(Urgency.ESCALATED))
+    get_run_logger().info("%d digest(s), %d with escalations", len(digests), escalated)
+    return digests
+
+
+def _claim(digest: Digest, channel: Channel) -> int | None:
+    try:
+        with session_scope() as session:
+            return store.claim_delivery(session, digest, channel)
+    except IntegrityError:  # a concurrent run took the same row first
+        return None
+
+
+def _finish(delivery_id: int, error: str | None) -> None:
+    with session_scope() as session:
+        store.finish_delivery(session, delivery_id, error)
+
+
+def _deliver(channel: Channel, digests: list[Digest], send: Callable[[Digest], None]) -> ChannelReport:
+    """Send each digest not yet sent today, recording each outcome; raise ChannelFailed if any failed."""
+    report = ChannelReport(channel)
+    for digest in digests:
+        delivery_id = _claim(digest, channel)
+        if delivery_id is None:
+            report.already_sent += 1
+            continue
+        try:
+            send(digest)
+        except Exception as exc:  # any failure of the channel is recorded, never lost
+            _finish(delivery_id, f"{type(exc).__name__}: {exc}")
+            report.failed.append(digest.recipient.username)
+        else:
+            _finish(delivery_id, None)
+            report.sent += 1
+    if report.failed:
+        raise ChannelFailed(f"{channel}: {len(report.failed)} of {len(digests)} digest(s) failed "
+                            f"({', '.join(report.failed[:5])}{', …' if len(report.failed) > 5 else ''})")
+    return report
+
+
+@task(**TASK_DEFAULTS)
+def send_email_digests(digests: list[Digest]) -> ChannelReport:
+    """Mail each digest whose recipient has an address, over one SMTP connection."""
+    settings = get_settings()
+    if settings.smtp_url is None:
+        return ChannelReport(Channel.EMAIL, skipped="TISHENG_SMTP_URL is not set")
+    addressed = [d for d in digests if d.recipient.email]
+    if not addressed:
+        return ChannelReport(Channel.EMAIL, skipped="no recipient has an e-mail address")
+    try:
+        with smtp_session(SmtpServer.from_url(settings.smtp_url)) as client:
+            report = _deliver(Channel.EMAIL, addressed,
+                              lambda digest: client.send_message(digest_mail(digest, settings.mail_from)))
+    except ChannelFailed:
+        raise
+    except Exception as exc:  # the server could not be reached: every unsent digest is recorded as failed
+        report = _deliver(Channel.EMAIL, addressed, lambda digest: _raise(exc))
+    if len(addressed) < len(digests):
+        report.skipped = f"{len(digests) - len(addressed)} recipient(s) without an e-mail address"
+    return report
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
+
+
+@task(**TASK_DEFAULTS)
+def post_webhook_digests(digests: list[Digest]) -> ChannelReport:
+    """POST each digest as JSON to the configured webhook."""
+    url = get_settings().webhook_url
+    if url is None:
+        return ChannelReport(Channel.WEBHOOK, skipped="TISHENG_WEBHOOK_URL is not set")
+    return _deliver(Channel.WEBHOOK, digests, lambda digest: post_json(url, digest.payload()))
+
+
+@task(**TASK_DEFAULTS)
+def store_in_app_digests(digests: list[Digest]) -> ChannelReport:
+    """Write each digest as an in-app notification; row and ledger entry commit together."""
+    report = ChannelReport(Channel.IN_APP)
+    for digest in digests:
+        try:
+            with session_scope() as session:
+                delivery_id = store.claim_delivery(session, digest, Channel.IN_APP)
+                if delivery_id is not None:
+                    store.add_notification(session, digest)
+                    store.finish_delivery(session, delivery_id, None)
+        except IntegrityError:
+            delivery_id = None
+        if delivery_id is None:
+            report.already_sent += 1
+        else:
+            report.sent += 1
+    return report

@@ -1,0 +1,48 @@
+"""The scheduled deployments: their next run dates as Prefect's scheduler computes them, in Asia/Shanghai."""
+import asyncio
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from prefect.server.schemas.schedules import CronSchedule
+
+from flows.schedules import scheduled_deployments
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def next_runs(deployment, start: datetime, n: int = 3) -> list[datetime]:
+    """The next n run dates of the deployment's schedule, by the server's own cron logic."""
+    (schedule,) = [s.schedule for s in deployment.schedules]
+    server_side = CronSchedule(cron=schedule.cron, timezone=schedule.timezone, day_or=schedule.day_or)
+    return [d.astimezone(SHANGHAI) for d in asyncio.run(server_side.get_dates(n=n, start=start))]
+
+
+@pytest.fixture(scope="module")
+def deployments():
+    return {d.flow_name: d for d in scheduled_deployments()}
+
+
+def test_each_schedule_is_a_cron_in_china_time(deployments):
+    assert {name: (d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone) for name, d in deployments.items()} \
+        == {"daily-reminders": ("0 8 * * *", "Asia/Shanghai"), "weekly-progress": ("0 8 * * 1", "Asia/Shanghai")}
+
+
+def test_daily_reminders_run_at_eight_in_the_morning_beijing_time(deployments):
+    # 2022-11-24 09:00 in Shanghai: today's 08:00 has passed
+    runs = next_runs(deployments["daily-reminders"], datetime(2022, 11, 24, 9, tzinfo=SHANGHAI))
+    assert runs == [datetime(2022, 11, d, 8, tzinfo=SHANGHAI) for d in (25, 26, 27)]
+    assert runs[0].astimezone(UTC) == datetime(2022, 11, 25, 0, tzinfo=UTC)  # midnight UTC, not 08:00 UTC
+    # 07:59 in Shanghai is still the previous day in UTC: the run is the same morning
+    early = next_runs(deployments["daily-reminders"], datetime(2022, 11, 24, 23, 59, tzinfo=UTC), n=1)
+    assert early == [datetime(2022, 11, 25, 8, tzinfo=SHANGHAI)]
+
+
+def test_weekly_progress_runs_monday_mornings_beijing_time(deployments):
+    runs = next_runs(deployments["weekly-progress"], datetime(2022, 11, 24, 9, tzinfo=SHANGHAI))  # a Thursday
+    assert runs == [datetime(2022, 11, 28, 8, tzinfo=SHANGHAI), datetime(2022, 12, 5, 8, tzinfo=SHANGHAI),
+                    datetime(2022, 12, 12, 8, tzinfo=SHANGHAI)]
+    assert all(r.weekday() == 0 for r in runs)
+    # Sunday 2022-11-27 at 23:30 UTC is already Monday 07:30 in Shanghai: the run is half an hour later
+    assert next_runs(deployments["weekly-progress"], datetime(2022, 11, 27, 23, 30, tzinfo=UTC), n=1) == [
+        datetime(2022, 11, 28, 8, tzinfo=SHANGHAI)]
