@@ -5,6 +5,8 @@ Deployed on a cron of Dec 31 23:00 Asia/Shanghai and run on demand by `tisheng c
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from prefect import flow, tags
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
@@ -16,7 +18,8 @@ from models.closeout import artifact_key, next_campaign_code, report_key, roll_u
 from models.enums import SchoolEvent
 from models.transition import TransitionRequest
 from tasks.closeout import (
-    carry_over_teachers, freeze_campaign, publish_county_artifacts, school_figures, store_report, unfinished_schools,
+    campaigns_due, carry_over_teachers, freeze_campaign, publish_county_artifacts, school_figures, store_report,
+    unfinished_schools,
 )
 
 ACTOR = "year-end-closeout"
@@ -108,3 +111,12 @@ def run_closeout(campaign: str, next_campaign: str | None = None) -> CloseoutRes
     """Run the closeout in-process, tagged with its campaign."""
     with tags("tisheng", f"campaign:{campaign}", "closeout"):
         return closeout_flow(campaign, next_campaign)
+
+
+@flow(name="year-end-closeout-due", flow_run_name="closeout · campaigns due", persist_result=False)
+def closeout_due_campaigns(day: date | None = None) -> list[str]:
+    """The Dec 31 schedule: close out every open campaign whose final deadline has come (China date)."""
+    due = campaigns_due(day or datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    for code in due:
+        closeout_flow(code)
+    return due

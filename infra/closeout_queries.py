@@ -9,6 +9,7 @@ from models.campaign import Campaign, HourRecord, MicroAbility, SchoolEnrolment,
 from models.closeout import PASSING_RESULTS, Figures, HourThresholds, SchoolFigures, UnitRef
 from models.enums import TERMINAL_STATES, CampaignStatus, SchoolState
 from models.org import Unit
+from models.policy import Policy
 
 TE = TeacherEnrolment
 COUNT_ROWS = {"preserve_rowcount": True}  # psycopg reports no INSERT … SELECT rowcount otherwise
@@ -76,12 +77,14 @@ def live_schools(session: Session, campaign_id: int) -> list[tuple[str, str]]:
 
 
 def ensure_next_campaign(session: Session, current: Campaign, code: str) -> Campaign:
-    """The campaign unfinished teachers carry over to: found by code, or created under the same policy and catalog."""
+    """The campaign unfinished teachers carry over to: found by code, or created with the catalog and the policy
+    moved one year on (its deadlines too, so next year's run does not find it due at once)."""
     found = session.scalars(select(Campaign).where(Campaign.code == code)).first()
     if found is not None:
         return found
     following = Campaign(code=code, year=current.year + 1, region_unit_id=current.region_unit_id,
-                         policy_name=current.policy_name, policy=dict(current.policy))
+                         policy_name=current.policy_name,
+                         policy=Policy.model_validate(current.policy).next_year().model_dump(mode="json"))
     session.add(following)
     session.flush()
     session.execute(insert(MicroAbility).from_select(

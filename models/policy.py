@@ -167,9 +167,19 @@ class Policy(BaseModel):
                 raise ValueError(f"school_pass_score {self.school_pass_score:g} differs from rubric's {rubric.pass_score:g}")
         return self
 
+    def next_year(self) -> "Policy":
+        """The same rules one year on: the final deadline and every calendar deadline moved by a year."""
+        deadlines = Deadlines(stages={k: _a_year_later(v) for k, v in self.deadlines.stages.items()},
+                              tasks={k: _a_year_later(v) for k, v in self.deadlines.tasks.items()})
+        return self.model_copy(update={"final_deadline": _a_year_later(self.final_deadline), "deadlines": deadlines})
+
     def due_days(self, kind: TaskKind) -> int:
         """Days a reviewer has for a task of this kind (14 where the policy is silent)."""
         return self.task_due_days.get(kind, 14)
+
+
+def _a_year_later(day: date) -> date:
+    return day.replace(year=day.year + 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year + 1)
 
 
 def preset_names() -> list[str]:

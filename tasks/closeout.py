@@ -1,10 +1,11 @@
 """Tasks of the year-end closeout: freeze, read the figures, store the reports, publish artifacts, carry over."""
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from sqlalchemy import select
 
 from infra import closeout_queries as q
 from infra import repository as repo
@@ -14,6 +15,7 @@ from infra.evidence import get_evidence_store
 from models.campaign import Campaign
 from models.clock import utcnow
 from models.closeout import CountySummary, SchoolFigures, artifact_key, hour_thresholds, refuse_if_closed
+from models.enums import CampaignStatus
 from models.policy import Policy
 from tasks.common import TASK_DEFAULTS
 
@@ -91,3 +93,12 @@ def carry_over_teachers(campaign_id: int, next_campaign: str) -> dict[str, int]:
         refuse_if_closed(following.code, following.status, following.closed_at)
         policy = Policy.model_validate(current.policy)
         return q.carry_over(session, current.id, following.id, hour_thresholds(policy.hours), utcnow())
+
+
+@task(**TASK_DEFAULTS)
+def campaigns_due(day: date) -> list[str]:
+    """Open campaigns whose policy's final deadline is on or before `day` (a China date)."""
+    with session_scope() as session:
+        rows = session.execute(select(Campaign.code, Campaign.policy).where(
+            Campaign.status == CampaignStatus.OPEN).order_by(Campaign.code)).all()
+    return [code for code, policy in rows if date.fromisoformat(str(policy["final_deadline"])) <= day]

@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -9,7 +10,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import func, select
 
-from flows.closeout import closeout_flow, run_closeout
+from flows.closeout import closeout_due_campaigns, closeout_flow, run_closeout
 from infra import repository as repo
 from infra.closeout_report import CSV_HEADERS, SUMMARY_HEADERS
 from infra.db import session_scope
@@ -18,10 +19,12 @@ from infra.settings import get_settings
 from models.audit import AuditEntry
 from models.campaign import Campaign, HourRecord, MicroAbility, SchoolEnrolment, TeacherEnrolment
 from models.closeout import ANNEX_HEADERS
-from models.enums import Grade, Role, SchoolState, UnitLevel
+from models.catalog import load_catalog
+from models.enums import CampaignStatus, Grade, Role, SchoolState, UnitLevel
 from models.errors import NotFound
 from models.org import Person, Unit
-from models.policy import load_preset
+from models.policy import Deadlines, load_preset
+from tasks.demo_setup import insert_demo_campaign
 
 P, E, F = Grade.PASS, Grade.EXCELLENT, Grade.FAIL
 # school: (county, state, [(online, practice, result)]) under yanzhou-2022 (25 online, 25 practice, 50 in all)
@@ -234,3 +237,19 @@ def test_closeout_figures_reports_and_carry_over_are_the_same_on_a_rerun(
 def test_closeout_of_an_unknown_campaign_is_refused(database, prefect_harness, evidence_dir):
     with pytest.raises(NotFound):
         closeout_flow("no-such-campaign")
+
+
+def test_the_new_years_eve_run_closes_the_campaigns_whose_year_has_ended(
+        database, prefect_harness, evidence_dir, campaign_code):
+    # A deadline no other test's campaign has (the presets end 2022-12-31), so this run touches only ours.
+    policy = load_preset("yanzhou-2022").model_copy(update={"final_deadline": date(2021, 6, 30),
+                                                             "deadlines": Deadlines()})
+    insert_demo_campaign.fn(campaign_code, policy, load_catalog(), 1, 1)
+    assert closeout_due_campaigns(day=date(2021, 6, 29)) == []
+    assert closeout_due_campaigns(day=date(2021, 6, 30)) == [campaign_code]
+    with session_scope() as session:
+        closed = repo.campaign_by_code(session, campaign_code)
+        following = repo.campaign_by_code(session, f"{campaign_code}-next")
+        assert closed.status == CampaignStatus.CLOSED and following.status == CampaignStatus.OPEN
+        assert following.policy["final_deadline"] == "2022-06-30"  # next year's campaign is not due yet
+    assert closeout_due_campaigns(day=date(2021, 7, 1)) == []

@@ -43,3 +43,19 @@ def test_bad_catalog_lists_every_bad_line_and_accepts_nothing():
         parse_catalog(text)
     assert "line 4: environment 'D'" in raised.value.detail
     assert "line 5: duplicate code 'A1'" in raised.value.detail
+
+
+def test_next_year_moves_every_date_by_a_year_and_a_leap_day_to_the_28th():
+    from datetime import date
+
+    from models.policy import Deadlines
+
+    policy = load_preset("yanzhou-2022").model_copy(update={"final_deadline": date(2024, 2, 29)})
+    policy = policy.model_copy(update={"deadlines": Deadlines(stages={"training": date(2024, 2, 29)},
+                                                              tasks={"spot_check": date(2024, 1, 15)})})
+    following = policy.next_year()
+    assert following.final_deadline == date(2025, 2, 28)
+    assert following.deadlines.stages["training"] == date(2025, 2, 28)
+    assert following.deadlines.tasks["spot_check"] == date(2025, 1, 15)
+    assert following.model_dump(exclude={"final_deadline", "deadlines"}) == policy.model_dump(
+        exclude={"final_deadline", "deadlines"})

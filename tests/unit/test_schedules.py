@@ -25,7 +25,8 @@ def deployments():
 
 def test_each_schedule_is_a_cron_in_china_time(deployments):
     assert {name: (d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone) for name, d in deployments.items()} \
-        == {"daily-reminders": ("0 8 * * *", "Asia/Shanghai"), "weekly-progress": ("0 8 * * 1", "Asia/Shanghai")}
+        == {"daily-reminders": ("0 8 * * *", "Asia/Shanghai"), "weekly-progress": ("0 8 * * 1", "Asia/Shanghai"),
+            "year-end-closeout-due": ("0 23 31 12 *", "Asia/Shanghai")}
 
 
 def test_daily_reminders_run_at_eight_in_the_morning_beijing_time(deployments):
@@ -46,3 +47,12 @@ def test_weekly_progress_runs_monday_mornings_beijing_time(deployments):
     # Sunday 2022-11-27 at 23:30 UTC is already Monday 07:30 in Shanghai: the run is half an hour later
     assert next_runs(deployments["weekly-progress"], datetime(2022, 11, 27, 23, 30, tzinfo=UTC), n=1) == [
         datetime(2022, 11, 28, 8, tzinfo=SHANGHAI)]
+
+
+def test_year_end_closeout_runs_new_years_eve_at_eleven_beijing_time(deployments):
+    runs = next_runs(deployments["year-end-closeout-due"], datetime(2022, 11, 24, 9, tzinfo=SHANGHAI), n=2)
+    assert runs == [datetime(2022, 12, 31, 23, tzinfo=SHANGHAI), datetime(2023, 12, 31, 23, tzinfo=SHANGHAI)]
+    assert runs[0].astimezone(UTC) == datetime(2022, 12, 31, 15, tzinfo=UTC)
+    # 2022-12-31 15:30 UTC is already 23:30 in Shanghai: that year's run has passed
+    assert next_runs(deployments["year-end-closeout-due"], datetime(2022, 12, 31, 15, 30, tzinfo=UTC), n=1) == [
+        datetime(2023, 12, 31, 23, tzinfo=SHANGHAI)]
