@@ -19,7 +19,7 @@ from api import idempotency
 from api.deps import CurrentUser, SessionDep
 from api.problems import error_responses
 from infra import evidence_records as records
-from infra.evidence import EvidenceStore, LocalEvidenceStore, get_evidence_store, tokens
+from infra.evidence import EvidenceStore, LocalEvidenceStore, get_evidence_store
 from infra.evidence.local import DOWNLOAD_PATH, UPLOAD_PATH
 from infra.settings import get_settings
 from models.clock import utcnow
@@ -313,7 +313,7 @@ def _local(store: EvidenceStore) -> LocalEvidenceStore:
 async def receive_local_upload(token: str, request: Request, store: StoreDep) -> Response:
     """The local store's answer to an upload ticket: the token is the permission (key and size limit checked)."""
     local = _local(store)
-    cap = tokens.verify(local._link_key, "upload", token)["m"]  # before reading: a forged cap gets nothing spooled
+    cap = local.upload_limit(token)  # before reading: a forged ticket gets nothing spooled
     form = await _read_form(request, cap)
     try:
         file, key = _file(form), form.get("key")

@@ -91,6 +91,10 @@ class LocalEvidenceStore:
         token = tokens.sign(self._link_key, "upload", {"k": key, "m": max_size}, expires_at.timestamp())
         return UploadTicket(UPLOAD_PATH + token, {"key": key}, key, max_size, expires_at)
 
+    def upload_limit(self, token: str) -> int:
+        """The byte limit a valid upload ticket grants (SignedLinkRefused if forged or expired), read before any body."""
+        return tokens.verify(self._link_key, "upload", token)["m"]
+
     def receive_upload(self, token: str, stream: BinaryIO, key: str | None = None,
                        content_type: str = "application/octet-stream") -> StoredVersion:
         """Store an upload made with a ticket: signature, expiry, key and size limit checked."""
