@@ -5,7 +5,8 @@
 Creates (dropping it first) a fresh database, migrates it, and loads one campaign under yanzhou-2022: 15 cities ×
 10 counties, the schools spread over them, teachers per school varying ±50 % around the mean (≈ 900,000 at full
 size), each with three micro-abilities (three graded submissions), two hour records (online, practice) and their
-hours and result. Most schools are certified; the rest stand somewhere in the lifecycle. Same seed, same data.
+hours and result. Most schools are certified; the rest stand somewhere in the lifecycle with their open
+human tasks (the state's school-level task; a grading task per submission in school review). Same seed, same data.
 Prints the row counts and the load time.
 """
 import argparse
@@ -26,6 +27,7 @@ ADMIN = os.environ.get("TISHENG_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5
 CAMPAIGN = "bench-province-2022"
 CITIES, COUNTIES_PER_CITY = 15, 10
 STAMP = "2022-11-01 00:00:00+00"
+DUE = "2022-12-20 00:00:00+00"
 LIVE_STATES = ["training", "school_review", "county_assessment", "rectifying", "locked", "province_audit",
                "plan_submitted"]
 CHUNK_ROWS = 200_000
@@ -70,6 +72,31 @@ def _teacher_outcome(rng: random.Random) -> tuple[float, float, str | None]:
     draw = rng.random()
     result = "pass" if draw < 0.80 else "excellent" if draw < 0.92 else "fail" if draw < 0.95 else None
     return online, practice, result
+
+
+def _open_tasks(states, school_county, county_id, first_school, teachers):
+    """The open human tasks of the live schools: each state's school-level task, and a grading task per
+    submission of the schools in school review (what the close-out must cancel)."""
+    from models.enums import TaskKind
+    from models.human_task import TASK_ASSIGNMENT
+    from models.lifecycle import TASK_OPENED_ON_ENTRY
+
+    def row(school: int, kind, subject: str, origin: str):
+        level, role = TASK_ASSIGNMENT[kind]
+        city, _ = school_county[school]
+        unit = {"school": first_school + school, "county": county_id[school_county[school]], "city": 1 + city,
+                "province": 1}[level]
+        return ("1", kind.value, str(school + 1), subject, str(unit), role.value, "open", DUE, STAMP, origin, "1")
+
+    for school, state in enumerate(states):
+        kind = TASK_OPENED_ON_ENTRY.get(state)
+        if kind is not None:
+            yield row(school, kind, f"school_enrolment:{school + 1}", f"bench:{school + 1}:{kind.value}")
+    for t, (school, _, picks) in enumerate(teachers):
+        if states[school] == "school_review":
+            for k in range(len(picks)):
+                submission = 3 * t + k + 1
+                yield row(school, TaskKind.SUBMISSION_GRADING, f"submission:{submission}", f"bench:grade:{submission}")
 
 
 def generate(name: str, schools: int, teachers_per_school: int, seed: int = 2022) -> dict[str, float]:
@@ -131,8 +158,11 @@ def generate(name: str, schools: int, teachers_per_school: int, seed: int = 2022
             ((str(t + 1), course, kind, str(hours * 60), "1500", STAMP)
              for t, (_, (on, pr, _), _) in enumerate(teachers)
              for course, kind, hours in (("网络研修", "online", on), ("校本实践", "practice", pr))))
+        counts["humantask"] = _copy(cur, "humantask", "campaign_id, kind, school_enrolment_id, subject, unit_id, "
+                                    "candidate_role, status, due_at, created_at, origin_key, version",
+                                    _open_tasks(states, school_county, county_id, first_school, teachers))
         for table in ("unit", "campaign", "microability", "schoolenrolment", "person", "teacherenrolment",
-                      "submission", "hourrecord"):
+                      "submission", "hourrecord", "humantask"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.commit()
         cur.execute("ANALYZE")

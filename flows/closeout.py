@@ -8,22 +8,24 @@ from contextvars import ContextVar
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from prefect import flow, tags
+from prefect import flow, tags, unmapped
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from pydantic import BaseModel
 
-from flows.transition import apply_school_transitions
 from infra.closeout_report import CSV_TYPE, XLSX_TYPE, csv_bytes, xlsx_bytes
-from models.closeout import artifact_key, next_campaign_code, report_key, roll_up
-from models.enums import SchoolEvent
-from models.transition import TransitionRequest
+from models.closeout import REPORT_NAMES, artifact_key, next_campaign_code, report_key, roll_up
 from tasks.closeout import (
-    campaigns_due, carry_over_teachers, freeze_campaign, publish_county_artifacts, school_figures, store_report,
-    unfinished_schools,
+    announce_closed_out, campaigns_due, carry_over_teachers, close_out_schools, count_unfinished_schools,
+    freeze_campaign, publish_county_artifacts, school_figures, store_report,
 )
 
 ACTOR = "year-end-closeout"
-FIXED_STEPS = 5  # freeze, close out, figures, reports, carry-over; plus one per county's artifacts
+CLOSE_OUT_BATCH = 500
+"""Schools closed out per transaction: large enough that a province's few thousand live schools take a handful of
+task runs, small enough that one batch holds its row locks for well under a second."""
+ARTIFACT_STEP = 5.0  # percent of progress between two updates of the progress artifact
+COUNTIES_PER_TASK = 10  # a task run costs about as much as a county's two artifacts
+FIXED_STEPS = 4  # freeze, figures, reports, carry-over; plus one per close-out batch and per group of counties
 
 _listener: ContextVar[Callable[[int, int, str], None] | None] = ContextVar("closeout_listener", default=None)
 
@@ -47,7 +49,6 @@ class CloseoutResult(BaseModel):
     teachers: int
     passed: int
     closed_out: list[str]
-    refused: list[str]
     reports: dict[str, str]
     county_artifacts: list[str]
     next_campaign: str
@@ -58,7 +59,7 @@ class _Progress:
     """The run's progress artifact, and the in-process listener if any."""
 
     def __init__(self, campaign: str):
-        self.done, self.total = 0, FIXED_STEPS
+        self.done, self.total, self.shown = 0, FIXED_STEPS, 0.0
         self.artifact = create_progress_artifact(0.0, key=artifact_key("closeout-progress", campaign),
                                                  description=f"year-end closeout of {campaign}")
         self.listener = _listener.get()
@@ -66,7 +67,10 @@ class _Progress:
     def advance(self, step: str, extra_steps: int = 0) -> None:
         self.done += 1
         self.total += extra_steps
-        update_progress_artifact(self.artifact, 100.0 * self.done / self.total, description=step)
+        percent = 100.0 * self.done / self.total
+        if percent - self.shown >= ARTIFACT_STEP or self.done == self.total:  # one API call per step is too many
+            update_progress_artifact(self.artifact, percent, description=step)
+            self.shown = percent
         if self.listener:
             self.listener(self.done, self.total, step)
 
@@ -77,32 +81,34 @@ def closeout_flow(campaign: str, next_campaign: str | None = None) -> CloseoutRe
     following = next_campaign_code(campaign, next_campaign)
     progress = _Progress(campaign)
     frozen = freeze_campaign(campaign)
-    progress.advance("campaign frozen")
-    live = unfinished_schools(frozen.campaign_id)
-    outcomes = apply_school_transitions([
-        TransitionRequest(campaign=campaign, county=county, school=school, event=SchoolEvent.CLOSE_OUT, actor=ACTOR,
-                          payload={"reason": "年终未完成 (year-end closeout)"},
-                          command_key=f"{campaign}:close_out:{school}")
-        for county, school in live], label=f"close out · {campaign}") if live else []
-    progress.advance(f"{len(live)} unfinished school(s) closed out")
+    live = count_unfinished_schools(frozen.campaign_id)
+    progress.advance("campaign frozen", extra_steps=-(-live // CLOSE_OUT_BATCH))
+    closed_out: list[str] = []
+    while batch := close_out_schools(frozen.campaign_id, campaign, ACTOR, CLOSE_OUT_BATCH):
+        announce_closed_out(campaign, ACTOR, batch)
+        closed_out += [c.school for c in batch]
+        progress.advance(f"{len(closed_out)} of {live} unfinished school(s) closed out")
     summary = roll_up(school_figures(frozen.campaign_id))
-    progress.advance("figures computed", extra_steps=len(summary.counties))
-    reports = [store_report(report_key(campaign, "summary.xlsx"), xlsx_bytes(summary, campaign, frozen.closed_at),
-                            XLSX_TYPE),
-               store_report(report_key(campaign, "summary.csv"), csv_bytes(summary), CSV_TYPE)]
+    groups = [list(summary.counties[i:i + COUNTIES_PER_TASK])
+              for i in range(0, len(summary.counties), COUNTIES_PER_TASK)]
+    progress.advance("figures computed", extra_steps=len(groups))
+    keys = [report_key(campaign, name) for name in REPORT_NAMES]
+    # Artifacts (Prefect API calls) and the carry-over (PostgreSQL) run in threads while this one renders the XLSX.
+    carrying = carry_over_teachers.submit(frozen.campaign_id, following)
+    published = publish_county_artifacts.map(campaign, groups, unmapped(keys))
+    reports = [store_report(keys[0], xlsx_bytes(summary, campaign, frozen.closed_at), XLSX_TYPE),
+               store_report(keys[1], csv_bytes(summary), CSV_TYPE)]
     progress.advance("reports written")
-    keys = [r.key for r in reports]
     county_keys = []
-    for county in summary.counties:
-        county_keys.append(publish_county_artifacts(campaign, county, keys))
-        progress.advance(f"artifacts of {county.county.code}")
-    carried = carry_over_teachers(frozen.campaign_id, following)
+    for group, future in zip(groups, published, strict=True):
+        county_keys += future.result()
+        progress.advance(f"artifacts of {group[0].county.code}…{group[-1].county.code}")
+    carried = carrying.result()
     progress.advance(f"{carried['teachers']} teacher(s) carried over to {following}")
     return CloseoutResult(
         campaign=campaign, closed_at=frozen.closed_at.isoformat(), schools=summary.levels.get("school", 0),
         teachers=summary.province.figures.teachers, passed=summary.province.figures.passed,
-        closed_out=[o.school for o in outcomes if not isinstance(o, str)],
-        refused=[o for o in outcomes if isinstance(o, str)],
+        closed_out=closed_out,
         reports={r.key: r.version_id for r in reports}, county_artifacts=county_keys, next_campaign=following,
         carried=carried)
 

@@ -1,13 +1,20 @@
 """Set-based SQL of the year-end closeout: per-school figures in one aggregate, carry-over as INSERT … SELECT."""
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, insert, literal, null, select, update
+from sqlalchemy import and_, case, exists, func, insert, literal, null, select, tuple_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from infra import repository as repo
+from models.audit import AuditEntry
 from models.campaign import Campaign, HourRecord, MicroAbility, SchoolEnrolment, TeacherEnrolment
-from models.closeout import PASSING_RESULTS, Figures, HourThresholds, SchoolFigures, UnitRef
-from models.enums import TERMINAL_STATES, CampaignStatus, SchoolState
+from models.closeout import (
+    CLOSE_OUT_REASON, PASSING_RESULTS, ClosedOut, Figures, HourThresholds, SchoolFigures, UnitRef, close_out_key,
+    closed_out_state,
+)
+from models.enums import TERMINAL_STATES, CampaignStatus, SchoolEvent, SchoolState, TaskStatus
+from models.errors import StaleState
+from models.human_task import HumanTask
 from models.org import Unit
 from models.policy import Policy
 
@@ -66,14 +73,47 @@ def freeze(session: Session, campaign_id: int, now: datetime) -> datetime:
     return session.scalar(select(Campaign.closed_at).where(Campaign.id == campaign_id))
 
 
-def live_schools(session: Session, campaign_id: int) -> list[tuple[str, str]]:
-    """(county code, school code) of every school not yet in an end state, in code order."""
+def _live(campaign_id: int):
+    return SchoolEnrolment.campaign_id == campaign_id, SchoolEnrolment.state.not_in(list(TERMINAL_STATES))
+
+
+def count_live_schools(session: Session, campaign_id: int) -> int:
+    """How many of the campaign's schools are not yet in an end state."""
+    return session.scalar(select(func.count()).select_from(SchoolEnrolment).where(*_live(campaign_id)))
+
+
+def close_out_batch(session: Session, campaign_id: int, campaign: str, actor: str, flow_run_id: str | None,
+                    now: datetime, limit: int) -> list[ClosedOut]:
+    """Close out up to `limit` live schools in one transaction, as the lifecycle's close_out would one by one:
+    state and version moved, every open task of theirs cancelled, one audit entry each (command key per school)."""
     school, county = aliased(Unit), aliased(Unit)
-    return [tuple(r) for r in session.execute(
-        select(county.code, school.code).select_from(SchoolEnrolment)
+    rows = session.execute(
+        select(SchoolEnrolment.id, SchoolEnrolment.version, SchoolEnrolment.state, school.code, county.code)
         .join(school, school.id == SchoolEnrolment.school_id).join(county, county.id == school.parent_id)
-        .where(SchoolEnrolment.campaign_id == campaign_id, SchoolEnrolment.state.not_in(list(TERMINAL_STATES)))
-        .order_by(county.code, school.code)).all()]
+        .where(*_live(campaign_id)).order_by(SchoolEnrolment.id).limit(limit)
+        .with_for_update(of=SchoolEnrolment)).all()
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    targets = {r[0]: closed_out_state(r[2]) for r in rows}
+    for to_state in set(targets.values()):
+        moved = session.execute(
+            update(SchoolEnrolment)
+            .where(tuple_(SchoolEnrolment.id, SchoolEnrolment.version).in_(
+                [(r[0], r[1]) for r in rows if targets[r[0]] == to_state]))
+            .values(state=to_state, version=SchoolEnrolment.version + 1, updated_at=now)).rowcount
+        if moved != sum(1 for t in targets.values() if t == to_state):
+            raise StaleState("a school moved while the close-out was closing it; the batch is rolled back")
+    session.execute(update(HumanTask).where(HumanTask.school_enrolment_id.in_(ids),
+                                            HumanTask.status == TaskStatus.OPEN)
+                    .values(status=TaskStatus.CANCELLED, completed_at=now, version=HumanTask.version + 1))
+    entries = [AuditEntry(campaign_id=campaign_id, school_enrolment_id=eid, actor=actor, event=SchoolEvent.CLOSE_OUT,
+                          from_state=state, to_state=targets[eid], payload={"reason": CLOSE_OUT_REASON},
+                          flow_run_id=flow_run_id, command_key=close_out_key(campaign, code), created_at=now)
+               for eid, _, state, code, _ in rows]
+    repo.append_audit(session, entries)
+    return [ClosedOut(county_code, code, str(state), str(targets[eid]), version + 1, entry.id)
+            for (eid, version, state, code, county_code), entry in zip(rows, entries, strict=True)]
 
 
 def ensure_next_campaign(session: Session, current: Campaign, code: str) -> Campaign:

@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from models.enums import CampaignStatus, Grade, UnitLevel
+from models.enums import CampaignStatus, Grade, SchoolEvent, SchoolState, UnitLevel
 from models.errors import CampaignClosed, DomainError
+from models.lifecycle import find_move
 from models.policy import HourRules
 
 PASSING_RESULTS = (Grade.PASS.value, Grade.EXCELLENT.value)
@@ -186,6 +187,31 @@ def next_campaign_code(campaign: str, given: str | None = None) -> str:
         raise DomainError(f"next campaign code {code!r} must be 1–{MAX_CAMPAIGN_CODE} characters and differ from "
                           f"'{campaign}' (pass --next-campaign)")
     return code
+
+
+CLOSE_OUT_REASON = "年终未完成 (year-end closeout)"
+
+
+def closed_out_state(state: str) -> SchoolState:
+    """Where the lifecycle table sends a live school at close-out (IllegalTransition for an end state)."""
+    return find_move(SchoolState(state), SchoolEvent.CLOSE_OUT).to
+
+
+def close_out_key(campaign: str, school: str) -> str:
+    """The close-out's command key for one school: a re-run finds it and writes nothing twice."""
+    return f"{campaign}:close_out:{school}"
+
+
+@dataclass(frozen=True)
+class ClosedOut:
+    """One school the close-out moved, as its event announces it."""
+
+    county: str
+    school: str
+    from_state: str
+    to_state: str
+    version: int
+    audit_entry_id: int
 
 
 def refuse_if_closed(code: str, status: str, closed_at: object) -> None:

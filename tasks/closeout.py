@@ -5,7 +5,10 @@ from datetime import date, datetime
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.events import emit_event
+from prefect.runtime import flow_run
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from infra import closeout_queries as q
 from infra import repository as repo
@@ -14,10 +17,13 @@ from infra.db import session_scope
 from infra.evidence import get_evidence_store
 from models.campaign import Campaign
 from models.clock import utcnow
-from models.closeout import CountySummary, SchoolFigures, artifact_key, hour_thresholds, refuse_if_closed
-from models.enums import CampaignStatus
+from models.closeout import ClosedOut, CountySummary, SchoolFigures, artifact_key, hour_thresholds, refuse_if_closed
+from models.enums import CampaignStatus, SchoolEvent
+from models.errors import StaleState
 from models.policy import Policy
 from tasks.common import TASK_DEFAULTS
+
+CLOSE_OUT_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,36 @@ def freeze_campaign(campaign: str) -> FrozenCampaign:
 
 
 @task(**TASK_DEFAULTS)
-def unfinished_schools(campaign_id: int) -> list[tuple[str, str]]:
-    """(county, school) codes of the schools not yet certified or incomplete."""
+def count_unfinished_schools(campaign_id: int) -> int:
+    """How many schools are not yet certified or incomplete."""
     with session_scope() as session:
-        return q.live_schools(session, campaign_id)
+        return q.count_live_schools(session, campaign_id)
+
+
+@task(**TASK_DEFAULTS)
+def close_out_schools(campaign_id: int, campaign: str, actor: str, limit: int) -> list[ClosedOut]:
+    """Close out the next `limit` unfinished schools in one transaction (empty when none are left)."""
+    for attempt in range(CLOSE_OUT_ATTEMPTS):
+        try:
+            with session_scope() as session:
+                return q.close_out_batch(session, campaign_id, campaign, actor, flow_run.get_id(), utcnow(), limit)
+        except (IntegrityError, StaleState):  # another writer took the audit chain's head or moved a school
+            if attempt == CLOSE_OUT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+@task(**TASK_DEFAULTS)
+def announce_closed_out(campaign: str, actor: str, closed: list[ClosedOut]) -> None:
+    """Emit tisheng.school.close_out for each school, as a single transition would."""
+    for c in closed:
+        emit_event(
+            event=f"tisheng.school.{SchoolEvent.CLOSE_OUT}",
+            resource={"prefect.resource.id": f"tisheng.school.{c.school}", "prefect.resource.name": c.school},
+            related=[{"prefect.resource.id": f"tisheng.county.{c.county}", "prefect.resource.role": "county"},
+                     {"prefect.resource.id": f"tisheng.campaign.{campaign}", "prefect.resource.role": "campaign"}],
+            payload={"from": c.from_state, "to": c.to_state, "actor": actor, "version": c.version,
+                     "audit_entry_id": c.audit_entry_id})
 
 
 def read_school_figures(campaign_id: int) -> list[SchoolFigures]:
@@ -74,14 +106,18 @@ def store_report(key: str, data: bytes, content_type: str) -> StoredReport:
 
 
 @task(**TASK_DEFAULTS)
-def publish_county_artifacts(campaign: str, county: CountySummary, report_keys: list[str]) -> str:
-    """The county's table and markdown artifacts (keys `closeout-CAMPAIGN-COUNTY[-summary]`); returns the key."""
-    key = artifact_key("closeout", campaign, county.county.code)
-    create_table_artifact(table=county_table([*county.schools, county.county]), key=key,
-                          description=f"{county.county.name} · {campaign} 参训人员情况汇总表")
-    create_markdown_artifact(markdown=county_markdown(county.county, list(county.schools), campaign, report_keys),
-                             key=f"{key}-summary", description=f"{county.county.name} · {campaign} 年终汇总")
-    return key
+def publish_county_artifacts(campaign: str, counties: list[CountySummary], report_keys: list[str]) -> list[str]:
+    """Each county's table and markdown artifacts (keys `closeout-CAMPAIGN-COUNTY[-summary]`); returns the keys."""
+    keys = []
+    for county in counties:
+        key = artifact_key("closeout", campaign, county.county.code)
+        create_table_artifact(table=county_table([*county.schools, county.county]), key=key,
+                              description=f"{county.county.name} · {campaign} 参训人员情况汇总表")
+        create_markdown_artifact(markdown=county_markdown(county.county, list(county.schools), campaign,
+                                                          report_keys),
+                                 key=f"{key}-summary", description=f"{county.county.name} · {campaign} 年终汇总")
+        keys.append(key)
+    return keys
 
 
 @task(**TASK_DEFAULTS)

@@ -4,24 +4,29 @@ import io
 import json
 from datetime import date
 
+from datetime import timedelta
+
 import pytest
 from openpyxl import load_workbook
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import func, select
 
+import flows.closeout
 from flows.closeout import closeout_due_campaigns, closeout_flow, run_closeout
 from infra import repository as repo
 from infra.closeout_report import CSV_HEADERS, SUMMARY_HEADERS
 from infra.db import session_scope
 from infra.evidence import get_evidence_store
 from infra.settings import get_settings
-from models.audit import AuditEntry
+from models.audit import AuditEntry, verify_chain
 from models.campaign import Campaign, HourRecord, MicroAbility, SchoolEnrolment, TeacherEnrolment
 from models.closeout import ANNEX_HEADERS
 from models.catalog import load_catalog
-from models.enums import CampaignStatus, Grade, Role, SchoolState, UnitLevel
+from models.clock import utcnow
+from models.enums import CampaignStatus, Grade, Role, SchoolState, TaskKind, TaskStatus, UnitLevel
 from models.errors import NotFound
+from models.human_task import HumanTask
 from models.org import Person, Unit
 from models.policy import Deadlines, load_preset
 from tasks.demo_setup import insert_demo_campaign
@@ -97,6 +102,11 @@ def build_campaign(code: str) -> dict[str, str]:
             enrolment = SchoolEnrolment(campaign_id=campaign.id, school_id=school.id, state=state)
             session.add(enrolment)
             session.flush()
+            if state == SchoolState.SCHOOL_REVIEW:  # an open grading task the close-out must cancel
+                session.add(HumanTask(campaign_id=campaign.id, kind=TaskKind.SUBMISSION_GRADING,
+                                      school_enrolment_id=enrolment.id, subject=f"school:{enrolment.id}",
+                                      unit_id=school.id, candidate_role="group_leader",
+                                      due_at=utcnow() + timedelta(days=7), origin_key=f"{code}-open-{short}"))
             for online, practice, result in teachers:
                 number += 1
                 person = Person(username=f"{code}-t{number}", name=f"教师{number}", role=Role.TEACHER,
@@ -185,7 +195,7 @@ def test_closeout_figures_reports_and_carry_over_are_the_same_on_a_rerun(
 
     first = run_closeout(campaign_code)
     assert (first.schools, first.teachers, first.passed) == (4, 9, 3)
-    assert sorted(first.closed_out) == [codes["S2"], codes["S3"], codes["S4"]] and not first.refused
+    assert sorted(first.closed_out) == [codes["S2"], codes["S3"], codes["S4"]]
     assert first.carried == {"schools": 2, "teachers": 4, "hour_records": 2}
     versions, xlsx, csv_data = read_store(campaign_code)
     check_xlsx(xlsx, codes)
@@ -198,7 +208,7 @@ def test_closeout_figures_reports_and_carry_over_are_the_same_on_a_rerun(
         2)
 
     second = closeout_flow(campaign_code)
-    assert second.closed_at == first.closed_at and second.closed_out == [] and not second.refused
+    assert second.closed_at == first.closed_at and second.closed_out == []
     assert second.carried == {"schools": 0, "teachers": 0, "hour_records": 0}
     assert (second.schools, second.teachers, second.passed) == (4, 9, 3)
     assert next_campaign_rows(campaign_code) == carried
@@ -216,9 +226,12 @@ def test_closeout_figures_reports_and_carry_over_are_the_same_on_a_rerun(
                                       .where(SchoolEnrolment.campaign_id == campaign.id)).all())
         closes = session.scalars(select(AuditEntry.flow_run_id).where(
             AuditEntry.campaign_id == campaign.id, AuditEntry.event == "close_out")).all()
+        tasks = session.scalars(select(HumanTask.status).where(HumanTask.campaign_id == campaign.id)).all()
+        chain = verify_chain(session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all())
     assert states == {codes["S1"]: "certified", codes["S2"]: "incomplete", codes["S3"]: "incomplete",
                       codes["S4"]: "incomplete"}
-    assert len(closes) == 3 and len(set(closes)) == 1  # the three schools closed out in one bulk flow run
+    assert len(closes) == 3 and len(set(closes)) == 1  # the three schools closed out in one flow run
+    assert tasks == [TaskStatus.CANCELLED] and chain.ok
 
     key = f"closeout-{campaign_code}-{codes['XA']}".lower()
     with get_client(sync_client=True) as client:
@@ -253,3 +266,27 @@ def test_the_new_years_eve_run_closes_the_campaigns_whose_year_has_ended(
         assert closed.status == CampaignStatus.CLOSED and following.status == CampaignStatus.OPEN
         assert following.policy["final_deadline"] == "2022-06-30"  # next year's campaign is not due yet
     assert closeout_due_campaigns(day=date(2021, 7, 1)) == []
+
+
+def test_the_close_out_goes_in_batches_each_one_transaction_and_reports_its_progress(
+        database, prefect_harness, campaign_code, evidence_dir, monkeypatch):
+    codes = build_campaign(campaign_code)
+    monkeypatch.setattr(flows.closeout, "CLOSE_OUT_BATCH", 2)
+    steps = []
+    with flows.closeout.closeout_progress(lambda done, total, step: steps.append((done, total, step))):
+        result = closeout_flow(campaign_code)
+    assert sorted(result.closed_out) == [codes["S2"], codes["S3"], codes["S4"]]
+    assert [s for _, _, s in steps[:3]] == ["campaign frozen", "2 of 3 unfinished school(s) closed out",
+                                            "3 of 3 unfinished school(s) closed out"]
+    assert steps[-1][0] == steps[-1][1] == 4 + 2 + 1  # fixed steps, two batches, one group of counties
+    with session_scope() as session:
+        campaign = repo.campaign_by_code(session, campaign_code)
+        rows = session.execute(select(AuditEntry.command_key, AuditEntry.from_state, AuditEntry.to_state)
+                               .where(AuditEntry.campaign_id == campaign.id).order_by(AuditEntry.id)).all()
+        versions = session.scalars(select(SchoolEnrolment.version).where(
+            SchoolEnrolment.campaign_id == campaign.id, SchoolEnrolment.state == "incomplete")).all()
+    assert [tuple(r) for r in rows] == [
+        (f"{campaign_code}:close_out:{codes['S2']}", "school_review", "incomplete"),
+        (f"{campaign_code}:close_out:{codes['S3']}", "training", "incomplete"),
+        (f"{campaign_code}:close_out:{codes['S4']}", "plan_drafting", "incomplete")]
+    assert versions == [2, 2, 2]

@@ -106,3 +106,16 @@ def test_a_closed_campaign_refuses_writes():
     with pytest.raises(CampaignClosed) as caught:
         refuse_if_closed("c2022", "closed", "2022-12-31 15:00:00+00:00")
     assert caught.value.status_code == 409 and "c2022" in caught.value.detail
+
+
+def test_every_live_state_closes_out_to_incomplete_and_end_states_refuse():
+    from models.closeout import closed_out_state
+    from models.enums import TERMINAL_STATES, SchoolState
+    from models.errors import IllegalTransition
+
+    for state in SchoolState:
+        if state in TERMINAL_STATES:
+            with pytest.raises(IllegalTransition):
+                closed_out_state(state)
+        else:
+            assert closed_out_state(state) == SchoolState.INCOMPLETE
