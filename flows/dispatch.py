@@ -9,6 +9,7 @@ from flows.transition import apply_school_transitions
 from infra import inbox
 from infra.db import session_scope
 from models.clock import utcnow
+from models.errors import DomainError
 from models.outbox import OutboxEntry, OutboxStatus
 from models.transition import TransitionRequest
 
@@ -29,7 +30,8 @@ def _request(entry: OutboxEntry) -> TransitionRequest:
 
 
 def _settle(applied: dict[int, str | None], refused: dict[int, str]) -> None:
-    """Mark applied entries (with their flow run) and reopen the tasks of refused ones; repeat-safe."""
+    """Mark applied entries (with their flow run) and reopen the tasks of refused ones (cancel them in a closed
+    campaign); repeat-safe."""
     with session_scope() as session:
         for entry_id in [*applied, *refused]:
             entry = session.get(OutboxEntry, entry_id)
@@ -60,7 +62,11 @@ def dispatch_once(limit: int = 500) -> dict[str, int]:
         if not entry.event:
             grading[(entry.campaign, entry.school)].append(entry)
     for (campaign, school), group in grading.items():
-        apply_grading_decisions(campaign, school)
+        try:
+            apply_grading_decisions(campaign, school)
+        except DomainError as exc:  # e.g. the campaign was closed meanwhile: refused for good, not retried
+            refused.update((e.id, f"{school}: {exc.detail}") for e in group)
+            continue
         applied.update((e.id, None) for e in group)
     _settle(applied, refused)
     return {"applied": len(applied), "refused": len(refused)}

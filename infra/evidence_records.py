@@ -9,6 +9,7 @@ from infra import repository as repo
 from infra.evidence import EvidenceStore, StoredVersion
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, TeacherEnrolment
 from models.clock import utcnow
+from models.closeout import refuse_if_closed
 from models.enums import Role
 from models.errors import (
     EvidenceLocked, EvidenceMissing, EvidenceNotVerified, EvidenceTooLarge, NotFound, OutOfScope, RuleViolated,
@@ -122,10 +123,12 @@ def _check_micro_ability(session: Session, campaign_id: int, code: str | None) -
 
 
 def start_upload(session: Session, user: Principal, wanted: UploadRequest, direct: bool = False) -> EvidenceUpload:
-    """A pending upload under a key the server fixes, after scope, lock, item, size and micro-ability checks."""
+    """A pending upload under a key the server fixes, after scope, closed campaign, lock, item, size and
+    micro-ability checks."""
     school = _school(session, wanted.campaign, wanted.school)
     teacher = _teacher(session, user, school, wanted.teacher)
     _may_upload(session, user, school.unit, teacher)
+    refuse_if_closed(school.campaign.code, school.campaign.status, school.campaign.closed_at)
     refuse_if_locked(school.enrolment, school.unit.code)
     _item(evidence_rules(school.campaign), wanted.item, wanted.size, direct)
     _check_micro_ability(session, school.campaign.id, wanted.micro_ability)
@@ -155,10 +158,11 @@ def upload_in_scope(session: Session, user: Principal, upload_id: int) -> Eviden
 
 
 def pending(session: Session, upload: EvidenceUpload) -> PendingUpload:
-    """The upload's promise and its item's allowed types; SchoolLocked if its school is locked."""
+    """The upload's promise and its item's allowed types; CampaignClosed or SchoolLocked if it may not complete."""
+    campaign = repo.writable_campaign(session, upload.campaign_id)
     enrolment = session.get(SchoolEnrolment, upload.school_enrolment_id)
     refuse_if_locked(enrolment, session.get(Unit, enrolment.school_id).code)
-    item = evidence_rules(session.get(Campaign, upload.campaign_id)).items.get(upload.item)
+    item = evidence_rules(campaign).items.get(upload.item)
     return PendingUpload(upload.id, upload.key, upload.size, upload.sha256, upload.item,
                          list(item.types) if item else [], upload.school_enrolment_id)
 
@@ -194,6 +198,7 @@ def complete(session: Session, upload: PendingUpload, version: StoredVersion, fi
     """The evidence record of a verified upload and whether this call created it (a repeat returns the first)."""
     enrolment = session.scalars(select(SchoolEnrolment).where(SchoolEnrolment.id == upload.school_enrolment_id)
                                 .with_for_update()).one()  # the lock flow cannot miss a record made meanwhile
+    repo.writable_campaign(session, enrolment.campaign_id)  # the closeout may have closed it while we verified
     refuse_if_locked(enrolment, session.get(Unit, enrolment.school_id).code)
     claimed = session.execute(update(EvidenceUpload).where(
         EvidenceUpload.id == upload.id, EvidenceUpload.status == UploadStatus.PENDING,

@@ -12,8 +12,9 @@ from infra import repository as repo
 from infra.decision_items import check_decision_items
 from models.campaign import Campaign, SchoolEnrolment, Submission, TeacherEnrolment
 from models.clock import utcnow
+from models.closeout import refuse_if_closed
 from models.decisions import lifecycle_event
-from models.enums import Role, TaskKind, TaskStatus
+from models.enums import CampaignStatus, Role, TaskKind, TaskStatus
 from models.evidence import LOCKED_STATES
 from models.errors import DomainError, NotFound, OutOfScope, PreconditionFailed, SchoolLocked, TaskConflict
 from models.human_task import HumanTask
@@ -106,9 +107,15 @@ def _check_version(task: HumanTask, if_match: int | None) -> None:
         raise PreconditionFailed(f"task {task.id} is at version {task.version}, not {if_match}")
 
 
+def _campaign_open(session: Session, task: HumanTask) -> None:
+    """CampaignClosed when the task's campaign was closed by the year-end closeout."""
+    repo.writable_campaign(session, task.campaign_id)
+
+
 def claim(session: Session, user: Principal, task: HumanTask, if_match: int | None) -> None:
     """Take an open task for oneself (conditional UPDATE: of two claims one wins)."""
     _may_act(user, task)
+    _campaign_open(session, task)
     _check_version(task, if_match)
     done = session.execute(update(HumanTask).where(
         HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
@@ -120,6 +127,7 @@ def claim(session: Session, user: Principal, task: HumanTask, if_match: int | No
 
 def release(session: Session, user: Principal, task: HumanTask, if_match: int | None) -> None:
     """Give a claimed task back (its holder, or an office of the unit)."""
+    _campaign_open(session, task)
     _check_version(task, if_match)
     if task.claimed_by != user.username and user.role not in OFFICE_ROLES:
         raise OutOfScope(f"task {task.id} is held by {task.claimed_by}")
@@ -176,7 +184,8 @@ def _context_query() -> Select:
     return (select(HumanTask.id, HumanTask.kind, HumanTask.candidate_role, HumanTask.status, HumanTask.claimed_by,
                    HumanTask.version, HumanTask.subject, HumanTask.campaign_id, SchoolEnrolment.state.label("state"), exists(select(up.c.id).where(up.c.id == unit_id)).label("in_scope"),
                    exists(own).label("own_submission"), exists(teaches).label("teaches_there"),
-                   Campaign.code.label("campaign"), school.code.label("school"), county.code.label("county"))
+                   Campaign.code.label("campaign"), Campaign.status.label("campaign_status"),
+                   Campaign.closed_at.label("closed_at"), school.code.label("school"), county.code.label("county"))
             .join(SchoolEnrolment, SchoolEnrolment.id == HumanTask.school_enrolment_id)
             .join(Campaign, Campaign.id == SchoolEnrolment.campaign_id)
             .join(school, school.id == SchoolEnrolment.school_id)
@@ -185,7 +194,8 @@ def _context_query() -> Select:
 
 
 def _completion_context(session: Session, user: Principal, task_id: int) -> Row | None:
-    """In one round trip: the task's state, scope and independence facts, and the codes its outbox row carries."""
+    """In one round trip: the task's state, scope and independence facts, whether its campaign is closed, and the
+    codes its outbox row carries."""
     return session.connection().execute(
         _context_query(), {"task_id": task_id, "uid": user.id, "unit_id": user.unit_id}).first()
 
@@ -197,6 +207,7 @@ def complete(session: Session, user: Principal, task_id: int, decision: BaseMode
         raise NotFound(f"task {task_id} does not exist")
     if not context.in_scope:
         raise OutOfScope(f"task {task_id} is outside your unit")
+    refuse_if_closed(context.campaign, context.campaign_status, context.closed_at)
     _may_act(user, task)
     if context.own_submission:
         raise OutOfScope("nobody grades their own submission")
@@ -227,6 +238,7 @@ def reassign(session: Session, user: Principal, task: HumanTask, to_username: st
     """An office hands an open task to a named reviewer of the right role inside its own subtree."""
     if user.role not in OFFICE_ROLES:
         raise OutOfScope("only a county or city office reassigns tasks")
+    _campaign_open(session, task)
     _check_version(task, if_match)
     target = repo.person_by_username(session, to_username)
     if target is None:
@@ -242,7 +254,11 @@ def reassign(session: Session, user: Principal, task: HumanTask, to_username: st
 
 
 def reopen_refused(session: Session, entry: OutboxEntry, error: str) -> None:
-    """A decision the lifecycle refused: record why, and give the task back to its reviewers."""
+    """A decision the lifecycle refused: record why, and give the task back to its reviewers; in a campaign closed
+    meanwhile the task is cancelled instead (as the closeout cancels every open task), never reopened."""
     entry.status, entry.last_error, entry.attempts = OutboxStatus.REFUSED, error[:2000], entry.attempts + 1
+    closed = session.scalar(select(Campaign.status).join(HumanTask, HumanTask.campaign_id == Campaign.id)
+                            .where(HumanTask.id == entry.task_id)) == CampaignStatus.CLOSED
+    back = {"status": TaskStatus.CANCELLED} if closed else {"status": TaskStatus.OPEN, "completed_at": None}
     session.execute(update(HumanTask).where(HumanTask.id == entry.task_id, HumanTask.status == TaskStatus.COMPLETED)
-                    .values(status=TaskStatus.OPEN, completed_at=None, version=HumanTask.version + 1))
+                    .values(**back, version=HumanTask.version + 1))

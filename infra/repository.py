@@ -7,6 +7,7 @@ from sqlmodel import Session
 from models.audit import GENESIS_HASH, AuditEntry, seal
 from models.campaign import Campaign, CountyQuota, SchoolEnrolment
 from models.clock import utcnow
+from models.closeout import refuse_if_closed
 from models.enums import TaskStatus
 from models.errors import NotFound
 from models.human_task import HumanTask
@@ -18,6 +19,15 @@ def campaign_by_code(session: Session, code: str) -> Campaign:
     campaign = session.scalars(select(Campaign).where(Campaign.code == code)).first()
     if campaign is None:
         raise NotFound(f"campaign '{code}' does not exist")
+    return campaign
+
+
+def writable_campaign(session: Session, campaign_id: int) -> Campaign:
+    """The campaign, if it still takes writes; CampaignClosed once the year-end closeout closed it."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"campaign {campaign_id} does not exist")
+    refuse_if_closed(campaign.code, campaign.status, campaign.closed_at)
     return campaign
 
 

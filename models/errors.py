@@ -1,5 +1,7 @@
 """The one domain error hierarchy; each error carries the HTTP status the API answers with."""
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 
 class DomainError(Exception):
@@ -231,7 +233,23 @@ class CampaignClosed(DomainError):
     status_code = 409
     title = "Campaign closed"
 
-    def __init__(self, campaign: str, closed_at: str):
-        super().__init__(f"campaign '{campaign}' was closed at {closed_at} by the year-end closeout: "
-                         "it accepts no more decisions, submissions, hours or evidence")
+    def __init__(self, campaign: str, closed_at: object):
+        when = _shanghai_time(closed_at)
+        super().__init__(f"campaign '{campaign}' was closed at {when} by the year-end closeout: it accepts no "
+                         "more decisions, claims, submissions, hours, catalog changes, deadlines or evidence "
+                         "(reads stay open)")
         self.campaign = campaign
+        self.closed_at = when
+
+
+def _shanghai_time(moment: object) -> str:
+    """An instant as Asia/Shanghai wall time to the second (naive ones are UTC, as stored); other text unchanged."""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if not isinstance(moment, datetime):
+        return str(moment)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo("Asia/Shanghai")).replace(microsecond=0).isoformat()

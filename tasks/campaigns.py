@@ -27,8 +27,9 @@ def campaign_id_of(campaign: str) -> int:
 
 @task(**TASK_DEFAULTS)
 def replace_catalog(campaign_id: int, entries: list[CatalogEntry]) -> dict[str, int]:
-    """Upsert the entries and drop the rest; refuse if a dropped code already has submissions."""
+    """Upsert the entries and drop the rest; refuse in a closed campaign, or if a dropped code has submissions."""
     with session_scope() as session:
+        repo.writable_campaign(session, campaign_id)
         current = {m.code: m for m in session.scalars(
             select(MicroAbility).where(MicroAbility.campaign_id == campaign_id)).all()}
         dropped = set(current) - {e.code for e in entries}

@@ -55,10 +55,11 @@ def open_grading_tasks(enrolment_id: int) -> int:
 
 @task(**TASK_DEFAULTS)
 def apply_submission_grades(enrolment_id: int, actor: str, flow_run_id: str | None) -> int:
-    """Grade submissions from completed grading tasks, roll up teacher results, audit each grade."""
+    """Grade submissions from completed grading tasks, roll up teacher results, audit each grade; a closed
+    campaign refuses (CampaignClosed)."""
     with session_scope() as session:
         enrolment = session.get(SchoolEnrolment, enrolment_id)
-        policy = Policy.model_validate(session.get(Campaign, enrolment.campaign_id).policy)
+        policy = Policy.model_validate(repo.writable_campaign(session, enrolment.campaign_id).policy)
         rows = _school_submissions(session, enrolment_id)
         by_id = {s.id: s for s, _ in rows}
         required_items = dict(session.execute(select(MicroAbility.id, MicroAbility.evidence_items).where(

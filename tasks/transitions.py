@@ -13,6 +13,7 @@ from models.audit import AuditEntry
 from models.assessment import school_facts
 from models.campaign import Campaign, MicroAbility, PeerReview, SchoolEnrolment, TeacherEnrolment
 from models.clock import utcnow
+from models.closeout import refuse_if_closed
 from models.enums import Grade, SchoolEvent, SchoolState, TaskStatus, UnitLevel
 from models.errors import DomainError, RuleViolated, StaleState
 from models.human_task import TASK_ASSIGNMENT, HumanTask
@@ -73,16 +74,22 @@ def _outcome_of(entry: AuditEntry, school: str, version: int, duplicate: bool) -
 
 @task(**TASK_DEFAULTS)
 def load_school_snapshot(request: TransitionRequest) -> SchoolSnapshot:
-    """Read the school's state, policy, teachers and whether this request was applied already."""
+    """Read the school's state, policy, teachers and whether this request was applied already.
+
+    A request not applied yet is refused in a closed campaign (CampaignClosed); a replay of an applied one still
+    answers its outcome.
+    """
     with session_scope() as session:
         enrolment = repo.school_enrolment(session, request.campaign, request.school)
         key = request.key(enrolment.version)
         prior = session.scalars(select(AuditEntry).where(AuditEntry.command_key == key)).first()
+        campaign = session.get(Campaign, enrolment.campaign_id)
+        if prior is None:
+            refuse_if_closed(campaign.code, campaign.status, campaign.closed_at)
         if prior is None and request.expected_version not in (None, enrolment.version):
             raise StaleState(
                 f"school '{request.school}' is at version {enrolment.version}, not {request.expected_version}"
             )
-        campaign = session.get(Campaign, enrolment.campaign_id)
         teachers = session.scalars(
             select(TeacherEnrolment).where(TeacherEnrolment.school_enrolment_id == enrolment.id)
         ).all()

@@ -205,7 +205,7 @@ def _finish(session: Session, user: Principal, store: EvidenceStore, upload: rec
     return JSONResponse(body, status_code=status, headers={"Location": f"/evidence/{body['id']}"})
 
 
-@router.post("/evidence/uploads", status_code=201, response_model=UploadStarted, responses=error_responses(413))
+@router.post("/evidence/uploads", status_code=201, response_model=UploadStarted, responses=error_responses(409, 413))
 def start_upload(body: UploadFields, session: SessionDep, user: CurrentUser, store: StoreDep,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Start a presigned upload straight to storage: the server fixes the key and caps the size at the promised one."""
@@ -226,7 +226,7 @@ def start_upload(body: UploadFields, session: SessionDep, user: CurrentUser, sto
 
 @router.post("/evidence/uploads/{upload_id:int}/complete", status_code=201, response_model=EvidenceView,
              responses={200: {"model": EvidenceView, "description": "Completed before: the same record."},
-                        **error_responses(503)})
+                        **error_responses(409, 503)})
 def complete_upload(upload_id: Id, session: SessionDep, user: CurrentUser, store: StoreDep) -> JSONResponse:
     """Verify the uploaded file (it exists; size, SHA-256 and sniffed type as promised), then record it (201).
 
@@ -240,7 +240,7 @@ def complete_upload(upload_id: Id, session: SessionDep, user: CurrentUser, store
     return _finish(session, user, store, records.pending(session, upload))
 
 
-@router.post("/evidence", status_code=201, response_model=EvidenceView, responses=error_responses(413, 503),
+@router.post("/evidence", status_code=201, response_model=EvidenceView, responses=error_responses(409, 413, 503),
              openapi_extra=_multipart(DirectFields, file={"type": "string", "format": "binary"}))
 async def upload_directly(request: Request, session: SessionDep, user: CurrentUser, store: StoreDep,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:

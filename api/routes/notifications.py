@@ -13,6 +13,7 @@ from infra import calendar, reminders
 from infra import repository as repo
 from infra.inbox import OFFICE_ROLES
 from models.calendar import DeadlineScope, check_override, checked_name, effective_calendar
+from models.closeout import refuse_if_closed
 from models.errors import NotFound, OutOfScope
 from models.org import Unit
 from models.policy import Policy
@@ -137,16 +138,18 @@ def get_calendar(campaign: str, session: SessionDep, user: CurrentUser,
     return _calendar_view(session, row, target, parents)
 
 
-@router.put("/campaigns/{campaign}/calendar/{unit}/{scope}/{name}", response_model=DeadlineSet, tags=["calendar"])
+@router.put("/campaigns/{campaign}/calendar/{unit}/{scope}/{name}", response_model=DeadlineSet, tags=["calendar"],
+            responses=error_responses(409))
 def set_deadline(campaign: str, unit: UnitCode, scope: DeadlineScope, name: Annotated[str, Path(max_length=32)],
                  body: DeadlineChange, session: SessionDep, user: CurrentUser) -> DeadlineSet:
     """An office sets a stage's or task kind's deadline for a unit in its subtree (a county office: its county);
-    open tasks it governs are re-dated."""
+    open tasks it governs are re-dated. A closed campaign refuses (409)."""
     row, target, parents = _campaign_unit(session, user, campaign, unit)
     if user.role not in OFFICE_ROLES:
         raise OutOfScope("only a project office (工程办) sets deadlines")
     if not within(user.unit_id, target.id, parents):
         raise OutOfScope(f"unit '{target.code}' is outside your unit")
+    refuse_if_closed(row.code, row.status, row.closed_at)
     policy = Policy.model_validate(row.policy)
     checked_name(scope, name)
     check_override(policy, body.deadline)
