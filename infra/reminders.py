@@ -14,7 +14,7 @@ from models.human_task import HumanTask
 from models.org import Person, Unit
 from models.policy import Policy
 from models.reminders import (
-    Channel, DeliveryStatus, Digest, Notification, OpenTask, Recipient, ReminderDelivery,
+    Channel, ClaimVerdict, DeliveryStatus, Digest, Notification, OpenTask, Recipient, ReminderDelivery, claim_verdict,
 )
 
 
@@ -69,25 +69,33 @@ def campaign_tasks(session: Session, campaign_id: int, code: str, policy: Policy
     return CampaignTasks(campaign_id, code, policy, tasks, dict(people), by_username)
 
 
-def claim_delivery(session: Session, digest: Digest, channel: Channel) -> int | None:
-    """Take the ledger row to send a digest: a new row, or a failed one to retry; None if sent or in flight.
+def claim_delivery(session: Session, digest: Digest, channel: Channel) -> tuple[int | None, ClaimVerdict]:
+    """Take the ledger row to send a digest (a new row, a failure to retry, a stale claim); its id, or why not.
 
-    A new row is flushed, so a concurrent run's identical row fails on the unique key (IntegrityError).
+    A new row is flushed, so a concurrent run's identical row fails on the unique key (IntegrityError). An existing
+    row is taken by an UPDATE conditional on the status and attempts read: every claim and every outcome changes
+    one of them, so of two runs that read the same row exactly one takes it.
     """
     row = session.scalars(select(ReminderDelivery).where(
         ReminderDelivery.person_id == digest.recipient.person_id, ReminderDelivery.campaign_id == digest.campaign_id,
         ReminderDelivery.channel == channel, ReminderDelivery.day == digest.day)).first()
+    now = utcnow()
     if row is None:
         row = ReminderDelivery(person_id=digest.recipient.person_id, campaign_id=digest.campaign_id, channel=channel,
-                               day=digest.day, digest_hash=digest.digest_hash, status=DeliveryStatus.SENDING)
+                               day=digest.day, digest_hash=digest.digest_hash, status=DeliveryStatus.SENDING,
+                               created_at=now, updated_at=now)
         session.add(row)
         session.flush()
-        return row.id
-    retried = session.execute(
-        update(ReminderDelivery).where(ReminderDelivery.id == row.id, ReminderDelivery.status == DeliveryStatus.FAILED)
-        .values(status=DeliveryStatus.SENDING, attempts=ReminderDelivery.attempts + 1, digest_hash=digest.digest_hash,
-                updated_at=utcnow()))
-    return row.id if retried.rowcount == 1 else None
+        return row.id, ClaimVerdict.CLAIM
+    verdict = claim_verdict(DeliveryStatus(row.status), row.attempts, row.updated_at, now)
+    if verdict != ClaimVerdict.CLAIM:
+        return None, verdict
+    taken = session.execute(
+        update(ReminderDelivery).where(ReminderDelivery.id == row.id, ReminderDelivery.status == row.status,
+                                       ReminderDelivery.attempts == row.attempts)
+        .values(status=DeliveryStatus.SENDING, attempts=row.attempts + 1, digest_hash=digest.digest_hash,
+                updated_at=now))
+    return (row.id, verdict) if taken.rowcount == 1 else (None, ClaimVerdict.IN_FLIGHT)
 
 
 def finish_delivery(session: Session, delivery_id: int, error: str | None) -> None:

@@ -8,6 +8,11 @@ provincial office role); a province's task is not escalated.
 
 A digest covers one person in one campaign on one day (Asia/Shanghai); the ledger (`ReminderDelivery`)
 holds one row per person, campaign, channel and day, so a second run that day sends nothing again.
+
+A run takes a row before sending and records the outcome after. A failed row is retried by later runs that day
+until it has had `MAX_ATTEMPTS` tries. A row still "sending" after `SENDING_LEASE` was left by a run that died
+between taking it and recording the outcome; a later run takes it over and sends again. Delivery is therefore
+at least once: a run killed after the server accepted a message and before the ledger said so sends it twice.
 """
 import hashlib
 import json
@@ -39,6 +44,19 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
+class ClaimVerdict(StrEnum):
+    """What a run may do with a digest's existing ledger row."""
+
+    CLAIM = "claim"  # send it: a failure to retry, or a claim left by a run that died
+    ALREADY_SENT = "already_sent"
+    IN_FLIGHT = "in_flight"  # another run took it within the lease and is sending it
+    GAVE_UP = "gave_up"  # tried MAX_ATTEMPTS times today; tomorrow's digest is a new row
+
+
+SENDING_LEASE = timedelta(minutes=10)  # sending one digest takes seconds; a claim this old has lost its run
+MAX_ATTEMPTS = 6  # per row: two runs' worth of a channel task's three tries (TASK_DEFAULTS: two retries)
+
+
 class Urgency(StrEnum):
     DUE_SOON = "due_soon"  # 即将到期
     OVERDUE = "overdue"  # 已逾期
@@ -59,7 +77,7 @@ class ReminderDelivery(SQLModel, table=True):
     attempts: int = 1
     error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)  # of a "sending" row: when it was claimed
 
 
 class Notification(SQLModel, table=True):
@@ -164,6 +182,20 @@ class Digest:
                           f"{i.due_at.astimezone(CAMPAIGN_TZ):%Y-%m-%d %H:%M}" for i in items]
                 lines.append("")
         return "\n".join(lines)
+
+
+def claim_is_stale(claimed_at: datetime, now: datetime, lease: timedelta = SENDING_LEASE) -> bool:
+    """True when a "sending" claim is at least a lease old: the run that took it died before recording the outcome."""
+    return claimed_at <= now - lease
+
+
+def claim_verdict(status: DeliveryStatus, attempts: int, claimed_at: datetime, now: datetime) -> ClaimVerdict:
+    """Whether a run may take a ledger row (see the module): a failure or a stale claim until MAX_ATTEMPTS tries."""
+    if status == DeliveryStatus.SENT:
+        return ClaimVerdict.ALREADY_SENT
+    if status == DeliveryStatus.SENDING and not claim_is_stale(claimed_at, now):
+        return ClaimVerdict.IN_FLIGHT
+    return ClaimVerdict.CLAIM if attempts < MAX_ATTEMPTS else ClaimVerdict.GAVE_UP
 
 
 def urgency_of(due_at: datetime, now: datetime, rules: ReminderRules) -> Urgency | None:

@@ -10,8 +10,11 @@ from infra import reminders as store
 from infra.db import session_scope
 from infra.notify import SmtpServer, digest_mail, post_json, smtp_session
 from infra.settings import get_settings
-from models.reminders import Channel, Digest, Urgency, build_digests
+from models.reminders import Channel, ClaimVerdict, Digest, Urgency, build_digests
 from tasks.common import TASK_DEFAULTS
+from tasks.step_progress import report_step
+
+DIGESTS_STEP = "campaigns read"
 
 
 @dataclass
@@ -21,12 +24,25 @@ class ChannelReport:
     channel: str
     sent: int = 0
     already_sent: int = 0
+    in_flight: int = 0  # another run is sending them right now
+    gave_up: int = 0  # failed MAX_ATTEMPTS times today
     failed: list[str] = field(default_factory=list)
     skipped: str | None = None  # why the channel did nothing (not configured)
+
+    def count(self, verdict: ClaimVerdict) -> None:
+        """Count a digest this run did not send, by why."""
+        setattr(self, str(verdict), getattr(self, str(verdict)) + 1)
 
 
 class ChannelFailed(Exception):
     """Some digests could not be sent; Prefect retries the task, which re-sends only those."""
+
+    def __init__(self, message: str, report: ChannelReport):
+        super().__init__(message, report)
+        self.report = report
+
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 @task(**TASK_DEFAULTS)
@@ -34,21 +50,24 @@ def collect_digests(campaign: str | None, now: datetime) -> list[Digest]:
     """Every person's digest for today, per campaign with open tasks (one campaign, if named)."""
     digests: list[Digest] = []
     with session_scope() as session:
-        for campaign_id, code, policy in store.campaigns_with_open_tasks(session, campaign):
+        campaigns = store.campaigns_with_open_tasks(session, campaign)
+        report_step(DIGESTS_STEP, 0, len(campaigns))
+        for done, (campaign_id, code, policy) in enumerate(campaigns, 1):
             found = store.campaign_tasks(session, campaign_id, code, policy)
             digests += build_digests(campaign_id, code, found.tasks, now, policy.reminders, found.people,
                                      found.by_username)
+            report_step(DIGESTS_STEP, done, len(campaigns))
     escalated = sum(1 for d in digests if d.count(Urgency.ESCALATED))
     get_run_logger().info("%d digest(s), %d with escalations", len(digests), escalated)
     return digests
 
 
-def _claim(digest: Digest, channel: Channel) -> int | None:
+def _claim(digest: Digest, channel: Channel) -> tuple[int | None, ClaimVerdict]:
     try:
         with session_scope() as session:
             return store.claim_delivery(session, digest, channel)
-    except IntegrityError:  # a concurrent run took the same row first
-        return None
+    except IntegrityError:  # a concurrent run inserted the same row first
+        return None, ClaimVerdict.IN_FLIGHT
 
 
 def _finish(delivery_id: int, error: str | None) -> None:
@@ -57,24 +76,25 @@ def _finish(delivery_id: int, error: str | None) -> None:
 
 
 def _deliver(channel: Channel, digests: list[Digest], send: Callable[[Digest], None]) -> ChannelReport:
-    """Send each digest not yet sent today, recording each outcome; raise ChannelFailed if any failed."""
+    """Send each digest this run may claim, recording each outcome; raise ChannelFailed if any failed."""
     report = ChannelReport(channel)
-    for digest in digests:
-        delivery_id = _claim(digest, channel)
+    for done, digest in enumerate(digests, 1):
+        delivery_id, verdict = _claim(digest, channel)
         if delivery_id is None:
-            report.already_sent += 1
-            continue
-        try:
-            send(digest)
-        except Exception as exc:  # any failure of the channel is recorded, never lost
-            _finish(delivery_id, f"{type(exc).__name__}: {exc}")
-            report.failed.append(digest.recipient.username)
+            report.count(verdict)
         else:
-            _finish(delivery_id, None)
-            report.sent += 1
+            try:
+                send(digest)
+            except Exception as exc:  # any failure of the channel is recorded, never lost
+                _finish(delivery_id, f"{type(exc).__name__}: {exc}")
+                report.failed.append(digest.recipient.username)
+            else:
+                _finish(delivery_id, None)
+                report.sent += 1
+        report_step(channel, done, len(digests))
     if report.failed:
         raise ChannelFailed(f"{channel}: {len(report.failed)} of {len(digests)} digest(s) failed "
-                            f"({', '.join(report.failed[:5])}{', …' if len(report.failed) > 5 else ''})")
+                            f"({', '.join(report.failed[:5])}{', …' if len(report.failed) > 5 else ''})", report)
     return report
 
 
@@ -117,17 +137,18 @@ def post_webhook_digests(digests: list[Digest]) -> ChannelReport:
 def store_in_app_digests(digests: list[Digest]) -> ChannelReport:
     """Write each digest as an in-app notification; row and ledger entry commit together."""
     report = ChannelReport(Channel.IN_APP)
-    for digest in digests:
+    for done, digest in enumerate(digests, 1):
         try:
             with session_scope() as session:
-                delivery_id = store.claim_delivery(session, digest, Channel.IN_APP)
+                delivery_id, verdict = store.claim_delivery(session, digest, Channel.IN_APP)
                 if delivery_id is not None:
                     store.add_notification(session, digest)
                     store.finish_delivery(session, delivery_id, None)
         except IntegrityError:
-            delivery_id = None
+            delivery_id, verdict = None, ClaimVerdict.IN_FLIGHT
         if delivery_id is None:
-            report.already_sent += 1
+            report.count(verdict)
         else:
             report.sent += 1
+        report_step(Channel.IN_APP, done, len(digests))
     return report

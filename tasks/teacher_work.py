@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from prefect import task
 from sqlalchemy import delete, func, select
 
+from infra import repository as repo
 from infra.db import session_scope
 from models.campaign import (
     Campaign, HourRecord as HourRecordRow, MicroAbility, PeerReview, SchoolEnrolment, Submission, TeacherEnrolment,
@@ -17,6 +18,9 @@ from models.org import Person
 from models.policy import Policy
 from models.simulation import TeacherWork
 from tasks.common import TASK_DEFAULTS
+from tasks.step_progress import report_step
+
+CHUNK = 500  # hour records flushed at a time
 
 
 def _policy(session, campaign_id: int) -> Policy:
@@ -34,6 +38,7 @@ def recompute_hours(session, teacher: TeacherEnrolment, policy: Policy) -> None:
 def import_hour_records(campaign_id: int, records: list[HourRecord]) -> dict[str, int]:
     """Store records for known teachers of the campaign and recompute their hours; all or nothing."""
     with session_scope() as session:
+        repo.writable_campaign(session, campaign_id)  # a closed campaign takes no more hours
         policy = _policy(session, campaign_id)
         teachers = dict(session.execute(
             select(Person.username, TeacherEnrolment).join(TeacherEnrolment, TeacherEnrolment.teacher_id == Person.id)
@@ -43,14 +48,17 @@ def import_hour_records(campaign_id: int, records: list[HourRecord]) -> dict[str
         if unknown:
             raise InvalidRecords("; ".join(unknown))
         touched: dict[int, TeacherEnrolment] = {}
-        for r in records:
-            teacher = teachers[r.teacher]
-            touched[teacher.id] = teacher
-            session.add(HourRecordRow(teacher_enrolment_id=teacher.id, course=r.course, kind=r.kind,
-                                      minutes_watched=r.minutes_watched, course_minutes=r.course_minutes))
-        session.flush()
-        for teacher in touched.values():
+        for start in range(0, len(records), CHUNK):
+            for r in records[start:start + CHUNK]:
+                teacher = teachers[r.teacher]
+                touched[teacher.id] = teacher
+                session.add(HourRecordRow(teacher_enrolment_id=teacher.id, course=r.course, kind=r.kind,
+                                          minutes_watched=r.minutes_watched, course_minutes=r.course_minutes))
+            session.flush()
+            report_step("hour records stored", min(start + CHUNK, len(records)), len(records))
+        for done, teacher in enumerate(touched.values(), 1):
             recompute_hours(session, teacher, policy)
+            report_step("teachers' hours recomputed", done, len(touched))
         return {"records": len(records), "teachers": len(touched)}
 
 

@@ -11,11 +11,10 @@ def closeout(
 ) -> None:
     """Close a campaign for the year: freeze it, mark unfinished schools incomplete, write the 附件2 summary
     (XLSX and CSV in the evidence store), publish per-county artifacts and carry unfinished teachers over."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from models.closeout import next_campaign_code
     from models.errors import DomainError
-    from tisheng_cli.main import _fail, _prepare, err
+    from tisheng_cli.bars import progress_bar
+    from tisheng_cli.main import _fail, _prepare
 
     try:
         next_campaign_code(campaign, next_campaign)
@@ -25,8 +24,7 @@ def closeout(
     from flows.closeout import closeout_progress, run_closeout
     from infra.prefect_env import fast_flow_runs
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar, fast_flow_runs():
+    with progress_bar() as bar, fast_flow_runs():
         job = bar.add_task("closing out", total=None)
 
         def advance(done: int, total: int, step: str) -> None:

@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from infra.prefect_env import configure_prefect_env
 from infra.settings import get_settings
+from tisheng_cli.bars import err, progress_bar, step_bars
 
 app = typer.Typer(help="Tisheng: the 提升工程2.0 approval pipeline.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -29,7 +29,6 @@ tokens_app = typer.Typer(help="Service tokens: long-lived API tokens of integrat
 app.add_typer(tokens_app, name="tokens")
 evidence_app = typer.Typer(help="Evidence files: holds and integrity.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
-err = Console(stderr=True)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -86,8 +85,7 @@ def demo(
     from tisheng_cli.demo_report import as_json as to_json, stage_table
 
     start = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar, fast_flow_runs():
+    with progress_bar() as bar, fast_flow_runs():
         job = bar.add_task("schools locked", total=schools)
         try:
             run = run_demo(policy if policy_file else preset, schools, teachers, seed, campaign,
@@ -243,7 +241,7 @@ def policy_check(path: Annotated[str, typer.Argument(help="A policy YAML file.")
 
 
 def _run_import(kind: str, path: str, parse, run) -> None:
-    """Parse a file (every bad line reported, nothing imported), then run its import flow."""
+    """Parse a file (every bad line reported, nothing imported), then run its import flow under a progress bar."""
     from pathlib import Path
 
     from models.errors import DomainError
@@ -257,7 +255,7 @@ def _run_import(kind: str, path: str, parse, run) -> None:
         _fail(f"{path}: cannot read {kind}: {exc}")
     try:
         items = parse(text, path)
-        with fast_flow_runs():
+        with fast_flow_runs(), step_bars(f"importing {kind} ({len(items)} lines)"):
             summary = run(items)
     except DomainError as exc:
         for problem in exc.detail.split("; "):
@@ -444,8 +442,13 @@ def evidence_lock(
 
 
 from tisheng_cli.closeout import closeout  # noqa: E402  (it imports this module's helpers when it runs)
+from tisheng_cli.deploy import deploy  # noqa: E402  (likewise)
+from tisheng_cli.schedules import progress, remind  # noqa: E402  (likewise)
 
 app.command("closeout")(closeout)
+app.command("deploy")(deploy)
+app.command("remind")(remind)
+app.command("progress")(progress)
 
 if __name__ == "__main__":
     app()

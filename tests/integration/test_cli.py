@@ -6,11 +6,12 @@ import sys
 
 import pytest
 
+from models.calendar import CAMPAIGN_TZ
 from models.enums import SchoolState
 
 
-def tisheng(*args: str, data_dir, timeout: int = 300) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TISHENG_", "PREFECT_"))}
+def tisheng(*args: str, data_dir, timeout: int = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("TISHENG_", "PREFECT_"))}, **(env or {})}
     env["TISHENG_DATA_DIR"] = str(data_dir)
     return subprocess.run([sys.executable, "-m", "tisheng_cli.main", *args], env=env, capture_output=True,
                           text=True, timeout=timeout)
@@ -174,3 +175,83 @@ def test_evidence_commands_check_a_demo_campaign_and_refuse_bad_input(demo_json)
     assert (done.returncode, done.stderr.strip()) == (2, "error: campaign 'no-such-campaign' does not exist")
     done = tisheng("evidence", "lock", "DEMO-X1-S001", "--campaign", "no-such-campaign", data_dir=data_dir)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+@pytest.fixture
+def in_data_dir(demo_json, monkeypatch):
+    """This process pointed at the demo's database, to add fixture data the commands then read."""
+    from infra.settings import get_settings
+
+    data_dir, _ = demo_json
+    monkeypatch.setenv("TISHENG_DATABASE_URL", f"sqlite:///{data_dir / 'tisheng.db'}")
+    get_settings.cache_clear()
+    yield data_dir
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_remind_sends_each_digest_once_and_prints_a_line_per_channel(in_data_dir, campaign_code):
+    from tests.integration.reminder_fixtures import create_reminder_campaign, smtp_server
+
+    fx = create_reminder_campaign(campaign_code)
+    controller, sink = smtp_server()
+    mail = {"TISHENG_SMTP_URL": f"smtp://127.0.0.1:{controller.port}", "TISHENG_MAIL_FROM": "r@tisheng.example.cn"}
+    try:
+        first = tisheng("remind", "--campaign", fx.code, data_dir=in_data_dir, env=mail)
+        again = tisheng("remind", "--campaign", fx.code, data_dir=in_data_dir, env={**mail, "TTY_COMPATIBLE": "1"})
+    finally:
+        controller.stop()
+    assert first.returncode == 0 and first.stderr == "", first.stderr
+    day = fx.now.astimezone(CAMPAIGN_TZ).date()
+    assert first.stdout.splitlines() == [
+        f"daily reminders {day}: 7 digest(s), 2 with escalations",
+        "  email    6 sent, 0 failed, 0 already sent; 1 recipient(s) without an e-mail address",
+        "  webhook  skipped: TISHENG_WEBHOOK_URL is not set",
+        "  in_app   7 sent, 0 failed, 0 already sent"]
+    assert len(sink.messages) == 6
+    assert again.returncode == 0 and again.stdout.splitlines()[1:] == [
+        "  email    0 sent, 0 failed, 6 already sent; 1 recipient(s) without an e-mail address",
+        "  webhook  skipped: TISHENG_WEBHOOK_URL is not set",
+        "  in_app   0 sent, 0 failed, 7 already sent"]
+    assert "in_app" in again.stderr and "7/7" in again.stderr  # on a terminal: a bar per channel
+
+
+def test_progress_prints_the_county_table_it_publishes(demo_json):
+    data_dir, _ = demo_json
+    done = tisheng("progress", "--campaign", "demo-yanzhou-2022-s7", data_dir=data_dir)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    row = next(line for line in done.stdout.splitlines() if "DEMO-C1-X1" in line)
+    assert [cell.strip() for cell in row.split("│")[2:-1]] == ["2", "2", "0"]  # schools, certified, overdue tasks
+    assert "certified" in done.stdout and "plan drafting" not in done.stdout  # only stages some school is in
+    assert done.stdout.splitlines()[-1] == \
+        "published as artifact progress-demo-yanzhou-2022-s7 (Prefect UI, Artifacts)"
+
+
+@pytest.mark.parametrize("args,message", [
+    (("remind", "--campaign", "no-such-campaign"), "error: campaign 'no-such-campaign' does not exist"),
+    (("progress", "--campaign", "no-such-campaign"), "error: campaign 'no-such-campaign' does not exist"),
+    (("remind", "--day", "2022-02-30"), "error: --day '2022-02-30' is not a date (YYYY-MM-DD)"),
+])
+def test_scheduled_runs_refuse_bad_input_in_one_line(demo_json, args, message):
+    data_dir, _ = demo_json
+    done = tisheng(*args, data_dir=data_dir)
+    assert (done.returncode, done.stderr.strip(), done.stdout) == (2, message, "")
+
+
+def test_imports_draw_a_progress_bar_only_on_a_terminal(demo_json, tmp_path):
+    data_dir, _ = demo_json
+    roster = tmp_path / "roster.csv"
+    roster.write_text("username,name,role,unit_code,password\n" + "".join(
+        f"bar-{i},专家{i},county_expert,DEMO-C1-X1,longpassword{i}\n" for i in range(3)), encoding="utf-8")
+    hours = tmp_path / "hours.csv"
+    hours.write_text("teacher,course,minutes_watched,course_minutes,kind\n" + "".join(
+        f"DEMO-X1-S00{s}-t00{t},补充,60,60,online\n" for s in (1, 2) for t in (1, 2, 3)), encoding="utf-8")
+    terminal = {"TTY_COMPATIBLE": "1"}
+    done = tisheng("users", "import", str(roster), data_dir=data_dir, env=terminal)
+    assert done.returncode == 0 and done.stdout.strip() == f"{roster}: imported 3 users, 3 created"
+    assert "users" in done.stderr and "3/3" in done.stderr
+    done = tisheng("hours", "import", str(hours), "--campaign", "demo-yanzhou-2022-s7", data_dir=data_dir, env=terminal)
+    assert done.returncode == 0 and done.stdout.strip() == f"{hours}: imported 6 records, 6 teachers"
+    assert "hour records stored" in done.stderr and "teachers' hours recomputed" in done.stderr
+    done = tisheng("users", "import", str(roster), data_dir=data_dir)
+    assert (done.returncode, done.stderr) == (0, "")  # not a terminal: no bar at all

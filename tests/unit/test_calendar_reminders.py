@@ -7,7 +7,10 @@ from models.calendar import DeadlineScope, check_override, checked_name, deadlin
 from models.enums import Role, SchoolState, TaskKind, UnitLevel
 from models.errors import RuleViolated
 from models.policy import ReminderRules, load_preset, preset_names
-from models.reminders import OpenTask, Recipient, Urgency, build_digests, escalation_office, urgency_of
+from models.reminders import (
+    MAX_ATTEMPTS, SENDING_LEASE, ClaimVerdict, DeliveryStatus, OpenTask, Recipient, Urgency, build_digests,
+    claim_is_stale, claim_verdict, escalation_office, urgency_of,
+)
 
 NOW = datetime(2022, 11, 20, 2, tzinfo=UTC)  # 10:00 in Shanghai
 RULES = ReminderRules(warn_days=3, escalate_after_days=7)
@@ -90,6 +93,26 @@ def test_one_digest_per_person_and_a_claimed_task_reminds_only_its_claimer():
     assert digests["leader-a"].day == date(2022, 11, 20)
     again = build_digests(7, "c", tasks, NOW, RULES, people, {"leader-b": b})
     assert {d.digest_hash for d in again} == {d.digest_hash for d in digests.values()}
+
+
+def test_a_sending_claim_goes_stale_after_the_lease():
+    assert not claim_is_stale(NOW - SENDING_LEASE + timedelta(seconds=1), NOW)
+    assert claim_is_stale(NOW - SENDING_LEASE, NOW)
+    assert SENDING_LEASE == timedelta(minutes=10)
+
+
+@pytest.mark.parametrize("status,attempts,age,verdict", [
+    (DeliveryStatus.SENT, 1, timedelta(hours=5), ClaimVerdict.ALREADY_SENT),
+    (DeliveryStatus.SENDING, 1, timedelta(minutes=9, seconds=59), ClaimVerdict.IN_FLIGHT),
+    (DeliveryStatus.SENDING, MAX_ATTEMPTS, timedelta(minutes=1), ClaimVerdict.IN_FLIGHT),  # its last try, running
+    (DeliveryStatus.SENDING, 1, timedelta(minutes=10), ClaimVerdict.CLAIM),  # its run died: send again
+    (DeliveryStatus.SENDING, MAX_ATTEMPTS, timedelta(minutes=10), ClaimVerdict.GAVE_UP),
+    (DeliveryStatus.FAILED, 1, timedelta(0), ClaimVerdict.CLAIM),
+    (DeliveryStatus.FAILED, MAX_ATTEMPTS - 1, timedelta(0), ClaimVerdict.CLAIM),
+    (DeliveryStatus.FAILED, MAX_ATTEMPTS, timedelta(hours=1), ClaimVerdict.GAVE_UP),
+])
+def test_which_ledger_rows_a_run_may_take(status, attempts, age, verdict):
+    assert claim_verdict(status, attempts, NOW - age, NOW) == verdict
 
 
 def test_a_roster_may_carry_an_email_column():
