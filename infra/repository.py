@@ -1,14 +1,14 @@
 """Reads and writes shared by tasks and the API; none of them commits (the caller owns the commit)."""
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlmodel import Session
 
 from models.audit import GENESIS_HASH, AuditEntry, seal
 from models.campaign import Campaign, CountyQuota, SchoolEnrolment
 from models.clock import utcnow
 from models.closeout import refuse_if_closed
-from models.enums import TaskStatus
+from models.enums import CampaignStatus, TaskStatus
 from models.errors import NotFound
 from models.human_task import HumanTask
 from models.org import Person, Principal, Unit
@@ -61,10 +61,12 @@ def append_audit(session: Session, entries: list[AuditEntry]) -> None:
 
 
 def advance_school(session: Session, enrolment_id: int, expected_version: int, to_state: str, **values) -> bool:
-    """Conditional UPDATE of state and version; False when another writer moved the school first."""
+    """Conditional UPDATE of state and version; False when another writer moved the school first or the campaign
+    was closed meanwhile (the close is checked in the same statement, so none slips in after the freeze)."""
+    campaign_open = exists().where(Campaign.id == SchoolEnrolment.campaign_id, Campaign.status == CampaignStatus.OPEN)
     result = session.execute(
         update(SchoolEnrolment)
-        .where(SchoolEnrolment.id == enrolment_id, SchoolEnrolment.version == expected_version)
+        .where(SchoolEnrolment.id == enrolment_id, SchoolEnrolment.version == expected_version, campaign_open)
         .values(state=to_state, version=expected_version + 1, **values)
     )
     return result.rowcount == 1

@@ -149,6 +149,7 @@ def _commit_once(request, snapshot: SchoolSnapshot, to_state: SchoolState, flow_
         if request.event == SchoolEvent.PASS_COUNTY_ASSESSMENT:
             values["county_grade"] = _county_grade(session, request, snapshot)
         if not repo.advance_school(session, snapshot.enrolment_id, snapshot.version, to_state, **values):
+            repo.writable_campaign(session, snapshot.campaign_id)  # CampaignClosed if that is why
             raise StaleState(f"school '{request.school}' changed while '{request.event}' was being applied")
         _close_school_tasks(session, request, snapshot, now)
         _open_school_task(session, snapshot, to_state, now)

@@ -152,6 +152,19 @@ def test_a_transition_is_refused_and_a_replay_still_answers(campaign):
     assert school(campaign) == before
 
 
+def test_a_transition_read_before_the_freeze_cannot_commit_after_it(campaign):
+    from tasks.transitions import commit_school_transition, load_school_snapshot
+
+    request = TransitionRequest(campaign=campaign, county=COUNTY, school=SCHOOL, event=SchoolEvent.FILE_PLAN,
+                                actor="tester", payload={})
+    snapshot = load_school_snapshot.fn(request)  # the campaign is still open here
+    close(campaign)
+    before = school(campaign)
+    with pytest.raises(CampaignClosed):
+        commit_school_transition.fn(request, snapshot, SchoolState.TRAINING, None)
+    assert school(campaign) == before == (SchoolState.PLAN_SUBMITTED, 2, 1)
+
+
 def test_catalog_and_hour_imports_write_nothing(campaign):
     catalog = {m.code: m for m in load_catalog()}
     entries = [e for e in load_catalog() if e.code != "A1"]
