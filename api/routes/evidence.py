@@ -295,10 +295,10 @@ def get_evidence(evidence_id: Id, session: SessionDep, user: CurrentUser) -> Evi
 def download_link(evidence_id: Id, session: SessionDep, user: CurrentUser, store: StoreDep) -> DownloadLink:
     """A short-lived link (TISHENG_EVIDENCE_LINK_MINUTES) that downloads the file under its original name."""
     evidence = records.evidence_in_scope(session, user, evidence_id)
-    key, version_id, name = evidence.key, evidence.version_id, evidence.original_name
+    key, version_id, name, kind = evidence.key, evidence.version_id, evidence.original_name, evidence.content_type
     session.rollback()  # signing may stat the object: hold no transaction meanwhile
     lifetime = _link_lifetime()
-    url = store.presign_download(key, version_id, name, lifetime)
+    url = store.presign_download(key, version_id, name, lifetime, kind)
     return DownloadLink(url=url, expires_at=utcnow() + lifetime)
 
 
@@ -331,5 +331,5 @@ async def receive_local_upload(token: str, request: Request, store: StoreDep) ->
 def local_download(token: str, store: StoreDep) -> FileResponse:
     """The local store's answer to a download link: the token is the permission."""
     found = _local(store).resolve_download(token)
-    return FileResponse(found.path, media_type=found.version.content_type or "application/octet-stream",
+    return FileResponse(found.path, media_type=found.content_type,
                         headers={"Content-Disposition": found.content_disposition, "X-Content-Type-Options": "nosniff"})

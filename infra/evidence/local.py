@@ -53,6 +53,7 @@ class LocalDownload:
     path: Path
     filename: str
     version: StoredVersion
+    content_type: str
 
     @property
     def content_disposition(self) -> str:
@@ -146,18 +147,19 @@ class LocalEvidenceStore:
         """SHA-256 of the file as it is on disk now."""
         return sha256_of(self.open(key, version_id))
 
-    def presign_download(self, key: str, version_id: str, filename: str, expires: timedelta) -> str:
+    def presign_download(self, key: str, version_id: str, filename: str, expires: timedelta,
+                         content_type: str = "application/octet-stream") -> str:
         """A signed relative URL the download route resolves with `resolve_download`."""
         self._sidecar(key, version_id)
         expires_at = (datetime.now(timezone.utc) + expires).timestamp()
-        return DOWNLOAD_PATH + tokens.sign(self._link_key, "download", {"k": key, "v": version_id, "f": filename},
-                                           expires_at)
+        claims = {"k": key, "v": version_id, "f": filename, "t": content_type}
+        return DOWNLOAD_PATH + tokens.sign(self._link_key, "download", claims, expires_at)
 
     def resolve_download(self, token: str) -> LocalDownload:
         """The file, original name and version a download link names; SignedLinkRefused if forged or expired."""
         claims = tokens.verify(self._link_key, "download", token)
         return LocalDownload(self._data_path(claims["k"], claims["v"]), claims["f"],
-                             self._version(claims["k"], claims["v"]))
+                             self._version(claims["k"], claims["v"]), claims.get("t", "application/octet-stream"))
 
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
         """Put or lift the legal hold."""

@@ -193,12 +193,14 @@ class S3EvidenceStore:
         """SHA-256 of the stored bytes, re-read in full."""
         return sha256_of(self.open(key, version_id))
 
-    def presign_download(self, key: str, version_id: str, filename: str, expires: timedelta) -> str:
-        """A presigned GET whose answer carries `filename` in Content-Disposition."""
+    def presign_download(self, key: str, version_id: str, filename: str, expires: timedelta,
+                         content_type: str = "application/octet-stream") -> str:
+        """A presigned GET whose answer carries `filename` in Content-Disposition and `content_type`."""
         self._stat(key, version_id)
         return self.public.presigned_get_object(
             self.bucket, key, expires=expires, version_id=version_id,
-            response_headers={"response-content-disposition": content_disposition(filename)})
+            response_headers={"response-content-disposition": content_disposition(filename),
+                              "response-content-type": content_type})
 
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
         """Put or lift the legal hold."""

@@ -72,8 +72,10 @@ class EvidenceStore(Protocol):
     def hash_of(self, key: str, version_id: str) -> str:
         """SHA-256 of the bytes as stored now, re-read in full."""
 
-    def presign_download(self, key: str, version_id: str, filename: str, expires: timedelta) -> str:
-        """A short-lived link that downloads the version under its original `filename`."""
+    def presign_download(self, key: str, version_id: str, filename: str, expires: timedelta,
+                         content_type: str = "application/octet-stream") -> str:
+        """A short-lived link that downloads the version under its original `filename`, served as
+        `content_type` (the type sniffed at upload, never what the uploading browser claimed)."""
 
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
         """Put or lift the legal hold of a version."""

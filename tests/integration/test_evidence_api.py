@@ -146,7 +146,7 @@ def test_presigned_upload_is_verified_recorded_and_downloaded_under_its_name(cam
     assert link.status_code == 200
     url = link.json()["url"]
     got = http.get(url) if url.startswith("/") else httpx.get(url, timeout=30)
-    assert got.status_code == 200 and got.content == MP4
+    assert got.status_code == 200 and got.content == MP4 and got.headers["content-type"] == "video/mp4"
     assert f"filename*=UTF-8''{quote(NAME, safe='')}" in got.headers["content-disposition"]
     listed = http.get("/evidence", params={"campaign": campaign, "school": S1}, headers=auth(f"{S1}-admin")).json()
     assert [e["id"] for e in listed["items"]] == [record["id"]]

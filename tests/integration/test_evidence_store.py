@@ -187,11 +187,11 @@ def test_an_expired_ticket_is_refused(evidence_store):
 def test_presigned_download_returns_the_bytes_under_the_chinese_name(evidence_store):
     data = os.urandom(2000)
     v = put_bytes(evidence_store, KEY, data)
-    link = evidence_store.presign_download(KEY, v.version_id, CHINESE_NAME, timedelta(minutes=5))
+    link = evidence_store.presign_download(KEY, v.version_id, CHINESE_NAME, timedelta(minutes=5), "application/pdf")
     if isinstance(evidence_store, LocalEvidenceStore):
         assert link.startswith(DOWNLOAD_PATH)
         download = evidence_store.resolve_download(link.removeprefix(DOWNLOAD_PATH))
-        body, disposition = download.path.read_bytes(), download.content_disposition
+        body, disposition, served_as = download.path.read_bytes(), download.content_disposition, download.content_type
         assert download.filename == CHINESE_NAME and download.version.version_id == v.version_id
         with pytest.raises(SignedLinkRefused):
             evidence_store.resolve_download(link.removeprefix(DOWNLOAD_PATH)[:-2] + "xx")
@@ -203,8 +203,9 @@ def test_presigned_download_returns_the_bytes_under_the_chinese_name(evidence_st
     else:
         answer = httpx.get(link, timeout=30)
         assert answer.status_code == 200
-        body, disposition = answer.content, answer.headers["content-disposition"]
-    assert body == data
+        body, disposition, served_as = answer.content, answer.headers["content-disposition"], answer.headers[
+            "content-type"]
+    assert body == data and served_as == "application/pdf"  # the sniffed type, not the one stored with the object
     assert disposition.startswith("attachment; ") and f"filename*=UTF-8''{quote(CHINESE_NAME, safe='')}" in disposition
     with pytest.raises(EvidenceMissing):
         evidence_store.presign_download(KEY, "0" * 24, CHINESE_NAME, timedelta(minutes=5))
