@@ -17,7 +17,9 @@ from models.catalog import load_catalog
 from models.enums import SchoolEvent as E, SchoolState as S, TaskKind
 from models.lifecycle import TASK_OPENED_ON_ENTRY
 from models.errors import RuleViolated
+from models.org import Unit
 from models.policy import Policy, load_preset
+from models.rubric import excellent_cap
 from models.simulation import DemoScript, TeacherWork
 from models.transition import TransitionOutcome, TransitionRequest
 from tasks.demo_setup import DemoRoster, insert_demo_campaign, load_school_roster
@@ -127,11 +129,24 @@ class DemoDriver:
             return {m.code: m for m in session.scalars(
                 select(MicroAbility).where(MicroAbility.campaign_id == campaign.id)).all()}
 
+    def _excellent_room(self, school: str, policy: Policy) -> bool:
+        """Whether the school's county may still grant 优秀 (the expert knows the county's count)."""
+        if not policy.school_excellent_cap:
+            return True
+        with session_scope() as session:
+            enrolment = repo.school_enrolment(session, self.run.roster.campaign, school)
+            county = session.get(Unit, enrolment.school_id).parent_id
+            cap = excellent_cap(repo.county_school_count(session, enrolment.campaign_id, county),
+                                policy.school_excellent_cap)
+            return repo.excellent_granted(session, enrolment.campaign_id, county) < cap
+
     def _assess(self, school: str, policy: Policy) -> None:
-        """The county expert scores the school; an excellent grade over the county's cap is refused,
-        and the expert then passes the school without it."""
+        """The county expert scores the school, asking for 优秀 only while the county's cap has room; should the
+        cap fill meanwhile, the refusal is taken and the school passed without it."""
         teachers = self.run.roster.teachers_per_school
         passes, payload = self.script.county_decision(school, self._attempt(school, "county"), policy, teachers)
+        if passes and payload.get("excellent") and not self._excellent_room(school, policy):
+            payload = {**payload, "excellent": False}
         if not passes:
             self._apply(school, E.FAIL_COUNTY_ASSESSMENT, "demo-county-expert", payload)
             return

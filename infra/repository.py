@@ -128,11 +128,17 @@ def county_school_count(session: Session, campaign_id: int, county_id: int) -> i
     )
 
 
+def excellent_granted(session: Session, campaign_id: int, county_id: int) -> int:
+    """How many excellent grades the county has granted in the campaign."""
+    return session.scalar(select(CountyQuota.excellent_granted).where(
+        CountyQuota.campaign_id == campaign_id, CountyQuota.county_id == county_id)) or 0
+
+
 def take_excellent_quota(session: Session, campaign_id: int, county_id: int, cap: int) -> bool:
     """Count one more excellent grade if the county is under its cap; the conditional UPDATE closes races."""
-    exists = session.scalar(select(CountyQuota.id).where(
+    quota = session.scalar(select(CountyQuota.id).where(
         CountyQuota.campaign_id == campaign_id, CountyQuota.county_id == county_id))
-    if exists is None:
+    if quota is None:
         session.add(CountyQuota(campaign_id=campaign_id, county_id=county_id))
         session.flush()
     result = session.execute(

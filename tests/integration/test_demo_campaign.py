@@ -28,6 +28,22 @@ def test_five_schools_reach_certification_with_rework(database, prefect_harness,
     assert all(e.flow_run_id for _, _, entries in histories for e in entries)
     assert credited == [50.0] * 30  # 5 schools × 6 teachers, each credited the policy's 50 hours
     assert sum(len(v) for v in run.seconds_by_state.values()) == len(events) - 5  # sampling ran as one bulk run
+    assert failed_runs(campaign_code) == []  # the county asks for 优秀 only while its cap has room
+
+
+def failed_runs(campaign: str) -> list[str]:
+    """Names of the campaign's flow runs that ended Failed (noise in the Prefect UI when nothing went wrong)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType, FlowRunFilterTags,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            tags=FlowRunFilterTags(all_=[f"campaign:{campaign}"]),
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.FAILED]))))
+    return [r.name for r in runs]
 
 
 def test_audit_chain_verifies_and_detects_an_altered_entry(database, prefect_harness, campaign_code):
