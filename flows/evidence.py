@@ -6,6 +6,7 @@ from prefect.futures import PrefectFuture, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from models.sampling import draw_some
+from tasks.step_progress import report_step
 from tasks.evidence import (
     IntegrityFinding, StoredRef, archive_until, check_versions, clear_school_held, evidence_held, evidence_to_hold,
     evidence_to_retain, mark_school_held, publish_integrity_report, record_holds, record_retentions,
@@ -74,7 +75,13 @@ def verify_evidence(campaign: str, county: str | None = None, school: str | None
     """Re-read all (or a seeded sample of) the recorded versions and report any missing or changed object."""
     recorded = recorded_versions(campaign, county, school)
     chosen = draw_some(recorded, sample, seed)
-    futures = [check_versions.submit(batch) for batch in batches(chosen, batch_size)]
-    findings = [finding for future in futures for finding in future.result()]
+    parts = list(batches(chosen, batch_size))
+    futures = [check_versions.submit(batch) for batch in parts]
+    findings, done = [], 0
+    report_step("versions checked", 0, len(chosen))
+    for batch, future in zip(parts, futures, strict=True):
+        findings += future.result()
+        done += len(batch)
+        report_step("versions checked", done, len(chosen))
     publish_integrity_report(" ".join(filter(None, [campaign, county, school])), len(chosen), findings)
     return findings

@@ -403,7 +403,7 @@ def evidence_verify(
     try:
         with session_scope() as session:
             repo.campaign_by_code(session, campaign)  # refused before Prefect starts
-        with fast_flow_runs():
+        with fast_flow_runs(), step_bars(f"verifying evidence of {campaign}"):
             findings = verify_evidence(campaign, county, school, sample, seed)
     except DomainError as exc:
         _fail(exc.detail)

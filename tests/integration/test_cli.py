@@ -169,6 +169,9 @@ def test_evidence_commands_check_a_demo_campaign_and_refuse_bad_input(demo_json)
     data_dir, _ = demo_json
     done = tisheng("evidence", "verify", "demo-yanzhou-2022-s7", data_dir=data_dir)
     assert done.returncode == 0 and done.stdout.startswith("evidence OK"), done.stderr
+    assert done.stderr == ""  # no bar when stderr is not a terminal
+    done = tisheng("evidence", "verify", "demo-yanzhou-2022-s7", data_dir=data_dir, env={"TTY_COMPATIBLE": "1"})
+    assert done.returncode == 0 and "versions checked" in done.stderr
     done = tisheng("evidence", "lock", "DEMO-X1-S001", "--campaign", "demo-yanzhou-2022-s7", data_dir=data_dir)
     assert (done.returncode, done.stdout.strip()) == (0, "DEMO-X1-S001: every evidence version held")
     done = tisheng("evidence", "verify", "no-such-campaign", data_dir=data_dir)
