@@ -50,6 +50,9 @@ class RefuseNulBytes:
         await self.app(scope, receive, send)
 
 
+UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers: domain errors, validation errors, HTTP errors and anything unexpected."""
 
@@ -69,6 +72,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:  # FastAPI's words for undecodable bytes
+            return problem(400, "Invalid request body", "the body could not be parsed: send UTF-8 JSON (or the form "
+                                                        "the operation documents)")
         response = problem(exc.status_code, str(exc.detail), None)
         response.headers.update(exc.headers or {})  # e.g. Allow on 405
         return response

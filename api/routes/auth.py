@@ -40,7 +40,7 @@ class Me(BaseModel):
     service_account: bool = False
 
 
-@router.post("/token", response_model=Token, responses=error_responses(401, 422))
+@router.post("/token", response_model=Token, responses=error_responses(400, 401, 422))
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep) -> Token:
     """Exchange a username and password for a bearer token."""
     person = None if "\x00" in form.username else repo.person_by_username(session, form.username)

@@ -139,7 +139,7 @@ def get_calendar(campaign: str, session: SessionDep, user: CurrentUser,
 
 
 @router.put("/campaigns/{campaign}/calendar/{unit}/{scope}/{name}", response_model=DeadlineSet, tags=["calendar"],
-            responses=error_responses(409))
+            responses=error_responses(400, 409))
 def set_deadline(campaign: str, unit: UnitCode, scope: DeadlineScope, name: Annotated[str, Path(max_length=32)],
                  body: DeadlineChange, session: SessionDep, user: CurrentUser) -> DeadlineSet:
     """An office sets a stage's or task kind's deadline for a unit in its subtree (a county office: its county);

@@ -77,6 +77,16 @@ def test_a_county_office_sets_a_deadline_for_its_county_and_tasks_follow(calenda
     assert due(fx.tasks["soon"]) == end_of_day(deadline)  # the county's own deadline is nearer than the city's
 
 
+def test_an_unparsable_body_is_a_400_problem_and_sets_nothing(calendar_api):
+    fx, http, bearer = calendar_api
+    url = f"/campaigns/{fx.code}/calendar/{fx.prefix}-county/stage/school_review"
+    answer = http.put(url, content=b'0\xf3~\xa3', headers={**bearer("office"), "Content-Type": "application/json"})
+    assert (answer.status_code, answer.headers["content-type"]) == (400, "application/problem+json")
+    assert answer.json()["title"] == "Invalid request body" and "UTF-8 JSON" in answer.json()["detail"]
+    view = http.get(f"/campaigns/{fx.code}/calendar", params={"unit": f"{fx.prefix}-s1"}, headers=bearer("s1-admin"))
+    assert view.status_code == 200 and view.json()["stages"].get("school_review", {}).get("set_by_unit") is None
+
+
 def test_weekly_progress_publishes_a_table_per_county_under_a_stable_key(calendar_api):
     fx, _, _ = calendar_api
     keys = weekly_progress(fx.code)
