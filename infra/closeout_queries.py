@@ -9,8 +9,8 @@ from infra import repository as repo
 from models.audit import AuditEntry
 from models.campaign import Campaign, HourRecord, MicroAbility, SchoolEnrolment, TeacherEnrolment
 from models.closeout import (
-    CLOSE_OUT_REASON, PASSING_RESULTS, ClosedOut, Figures, HourThresholds, SchoolFigures, UnitRef, close_out_key,
-    closed_out_state,
+    CLOSE_OUT_REASON, PASSING_RESULTS, ClosedOut, Figures, HourThresholds, SchoolFigures, Summary, UnitRef,
+    close_out_key, closed_out_state, hour_thresholds, roll_up,
 )
 from models.enums import TERMINAL_STATES, CampaignStatus, SchoolEvent, SchoolState, TaskStatus
 from models.errors import StaleState
@@ -63,6 +63,12 @@ def school_figures(session: Session, campaign_id: int, t: HourThresholds) -> lis
     ).all()
     return [SchoolFigures(UnitRef(r[0], r[1]), UnitRef(r[2], r[3]), UnitRef(r[4], r[5]), UnitRef(r[6], r[7]),
                           Figures(*(int(v) for v in r[9:])), str(r[8])) for r in rows]
+
+
+def campaign_summary(session: Session, campaign: Campaign) -> Summary:
+    """003 附件2 of a campaign as its data stand: every school's figures, rolled up to county, city and province."""
+    thresholds = hour_thresholds(Policy.model_validate(campaign.policy).hours)
+    return roll_up(school_figures(session, campaign.id, thresholds))
 
 
 def freeze(session: Session, campaign_id: int, now: datetime) -> datetime:

@@ -157,6 +157,21 @@ def roll_up(schools: Iterable[SchoolFigures]) -> Summary:
                                                   UnitLevel.COUNTY: len(counties), UnitLevel.SCHOOL: len(schools)})
 
 
+def rows_within(summary: Summary, unit_code: str) -> list[SummaryRow]:
+    """The rows of a unit and of every unit under it, in the summary's order (none when the unit is not in it)."""
+    rows = summary.rows()
+    parent = {row.code: row.parent for row in rows}
+
+    def inside(code: str | None) -> bool:
+        while code is not None:
+            if code == unit_code:
+                return True
+            code = parent.get(code)
+        return False
+
+    return [row for row in rows if inside(row.code)]
+
+
 def _total(figures: Iterable[Figures]) -> Figures:
     return sum(figures, Figures())
 

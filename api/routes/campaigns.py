@@ -1,20 +1,25 @@
 """Read routes for project offices: where the schools of a campaign stand, and one school's history."""
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from api.deps import CurrentUser, SessionDep
 from api.problems import error_responses
+from infra import closeout_queries
 from infra import repository as repo
+from infra.closeout_report import csv_of_rows
+from infra.evidence.store import content_disposition
 from models.audit import AuditEntry
 from models.campaign import SchoolEnrolment, TeacherEnrolment
 from models.clock import utcnow
-from models.enums import TaskStatus
+from models.closeout import SummaryRow, rows_within
+from models.enums import CampaignStatus, Role, TaskStatus
 from models.human_task import HumanTask
+from models.org import Unit
 from models.rules import excellent_rate, pass_rate
 from models.errors import OutOfScope
 from models.scope import within
@@ -39,6 +44,50 @@ class Progress(BaseModel):
     teachers: int
     pass_rate: float
     excellent_rate: float
+
+
+SUMMARY_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.COUNTY_OFFICE, Role.CITY_OFFICE, Role.PROVINCE_AUDITOR})
+"""Who reads the 附件2 summary: the school's management and the offices above it."""
+
+
+class AnnexRow(BaseModel):
+    """One row of 003 附件2: a unit, its parent, its counts and rates (None for a unit without teachers)."""
+
+    level: str
+    code: str
+    name: str
+    parent: str | None
+    teachers: int
+    passed: int
+    pass_rate: float | None
+    hours_passed: int
+    hours_rate: float | None
+    assessment_passed: int
+    assessment_rate: float | None
+    practice_done: int
+    practice_rate: float | None
+
+    @classmethod
+    def of(cls, row: SummaryRow) -> "AnnexRow":
+        """The API's view of a summary row."""
+        values = dict(zip(("teachers", "passed", "pass_rate", "hours_passed", "hours_rate", "assessment_passed",
+                           "assessment_rate", "practice_done", "practice_rate"), row.figures.annex_values()))
+        return cls(level=row.level, code=row.code, name=row.name, parent=row.parent, **values)
+
+
+class AnnexSummary(BaseModel):
+    """003 附件2 for the caller's unit and every unit under it; final once the year-end closeout closed the
+    campaign, the figures so far before."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "campaign": "yanzhou-2022", "final": True, "closed_at": "2022-12-31T15:00:04Z", "rows": [
+            {"level": "county", "code": "YZ-X1", "name": "兖州区", "parent": "JN", "teachers": 1260, "passed": 1198,
+             "pass_rate": 0.9508, "hours_passed": 1231, "hours_rate": 0.977, "assessment_passed": 1214,
+             "assessment_rate": 0.9635, "practice_done": 1240, "practice_rate": 0.9841}]}]})
+    campaign: str
+    final: bool
+    closed_at: datetime | None
+    rows: list[AnnexRow]
 
 
 class HistoryEntry(BaseModel):
@@ -85,6 +134,28 @@ def campaign_progress(campaign: str, session: SessionDep, user: CurrentUser) -> 
     return Progress(campaign=campaign, schools=len(mine), by_state=dict(counts),
                     overdue_tasks=sum(1 for e in overdue if e in mine), teachers=len(results),
                     pass_rate=round(pass_rate(results), 4), excellent_rate=round(excellent_rate(results), 4))
+
+
+@router.get("/{campaign}/summary", response_model=AnnexSummary, responses={200: {
+    "content": {"text/csv": {}}, "description": "The rows as JSON, or with format=csv as the closeout's CSV."}})
+def annex_summary(campaign: str, session: SessionDep, user: CurrentUser,
+                  format: Annotated[Literal["json", "csv"], Query(description="json, or csv (UTF-8 with BOM)")] = "json"
+                  ) -> AnnexSummary | Response:
+    """003 附件2 (参训人员情况汇总表) for your unit and every unit under it, computed as the closeout computes it."""
+    if user.role not in SUMMARY_ROLES:
+        raise OutOfScope("the summary table is for school management and project offices")
+    row = repo.campaign_by_code(session, campaign)
+    parents = repo.unit_parents(session)
+    above = within(user.unit_id, row.region_unit_id, parents)
+    if not (above or within(row.region_unit_id, user.unit_id, parents)):
+        raise OutOfScope(f"campaign '{campaign}' is outside your unit")
+    summary = closeout_queries.campaign_summary(session, row)
+    rows = summary.rows() if above else rows_within(summary, session.get(Unit, user.unit_id).code)
+    if format == "csv":
+        return Response(csv_of_rows(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": content_disposition(f"{campaign}-附件2汇总表.csv")})
+    return AnnexSummary(campaign=campaign, final=row.status == CampaignStatus.CLOSED, closed_at=row.closed_at,
+                        rows=[AnnexRow.of(r) for r in rows])
 
 
 @router.get("/{campaign}/schools/{school}/history", response_model=SchoolHistory)

@@ -81,6 +81,8 @@ def expected_in_scope(endpoint: str, role: Role) -> int:
         return 200
     if endpoint == "decision-missing":
         return 404
+    if endpoint == "summary":  # 附件2: school management and the offices above
+        return 200 if role in (Role.SCHOOL_ADMIN, Role.COUNTY_OFFICE, Role.CITY_OFFICE, Role.PROVINCE_AUDITOR) else 403
     if endpoint == "task":
         return 403 if role in SCHOOL_ROLES else 200
     if endpoint in ("claim", "complete"):
@@ -94,7 +96,8 @@ def call(http, endpoint, campaign, task_id, headers):
     """One request per endpoint; the state-changing ones are asked only where a refusal is expected."""
     url = {"me": "/auth/me", "progress": f"/campaigns/{campaign}/progress",
            "history": f"/campaigns/{campaign}/schools/DEMO-X1-S001/history", "list": "/tasks",
-           "task": f"/tasks/{task_id}", "decision-missing": "/decisions/999999"}
+           "task": f"/tasks/{task_id}", "decision-missing": "/decisions/999999",
+           "summary": f"/campaigns/{campaign}/summary"}
     if endpoint in url:
         return http.get(url[endpoint], headers=headers).status_code
     if endpoint == "claim":
@@ -105,7 +108,8 @@ def call(http, endpoint, campaign, task_id, headers):
                      headers=headers).status_code
 
 
-ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "reassign", "claim", "complete"]
+ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reassign", "claim",
+             "complete"]
 
 
 def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: dict[Role, dict]) -> list[tuple]:

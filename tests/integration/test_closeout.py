@@ -290,3 +290,52 @@ def test_the_close_out_goes_in_batches_each_one_transaction_and_reports_its_prog
         (f"{campaign_code}:close_out:{codes['S3']}", "training", "incomplete"),
         (f"{campaign_code}:close_out:{codes['S4']}", "plan_drafting", "incomplete")]
     assert versions == [2, 2, 2]
+
+
+def test_offices_read_the_annex_for_their_subtree_as_json_and_csv(
+        database, prefect_harness, campaign_code, evidence_dir):
+    from fastapi.testclient import TestClient
+
+    from api.app import app
+    from infra.security import hash_password
+
+    codes = build_campaign(campaign_code)
+    secret = hash_password("a-long-password")
+    with session_scope() as session:
+        unit_id = dict(session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(list(codes.values())))).all())
+        for name, role, unit in (("xa", Role.COUNTY_OFFICE, "XA"), ("c1", Role.CITY_OFFICE, "C1"),
+                                 ("p", Role.PROVINCE_AUDITOR, "P"), ("s1", Role.SCHOOL_ADMIN, "S1"),
+                                 ("xb", Role.COUNTY_OFFICE, "XB"), ("t", Role.TEACHER, "S1")):
+            session.add(Person(username=f"{campaign_code}-{name}", name=name, role=role,
+                               unit_id=unit_id[codes[unit]], password_hash=secret))
+    http = TestClient(app)
+
+    def read(who: str, **params):
+        token = http.post("/auth/token", data={"username": f"{campaign_code}-{who}", "password": "a-long-password"})
+        return http.get(f"/campaigns/{campaign_code}/summary", params=params,
+                        headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+
+    def counts(row: dict) -> tuple:
+        return tuple(row[k] for k in ("teachers", "passed", "hours_passed", "assessment_passed", "practice_done"))
+
+    live = read("xa").json()
+    assert live["final"] is False and live["closed_at"] is None  # before the closeout: the figures so far
+    assert [(r["code"], counts(r)) for r in live["rows"]] == [(codes[s], EXPECTED[s]) for s in ("XA", "S1", "S2")]
+    assert live["rows"][1]["pass_rate"] == 0.5 and live["rows"][1]["parent"] == codes["XA"]
+
+    run_closeout(campaign_code)
+    final = read("c1").json()
+    assert final["final"] is True and final["closed_at"] is not None
+    assert [r["code"] for r in final["rows"]] == [codes[s] for s in ("C1", "XA", "S1", "S2", "XB", "S3")]
+    assert [counts(r) for r in final["rows"]] == [EXPECTED[s] for s in ("C1", "XA", "S1", "S2", "XB", "S3")]
+    assert len(read("p").json()["rows"]) == 10 and [r["code"] for r in read("s1").json()["rows"]] == [codes["S1"]]
+    assert [r["code"] for r in read("xb").json()["rows"]] == [codes["XB"], codes["S3"]]
+    as_csv = read("xa", format="csv")
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    assert "filename*=UTF-8''" in as_csv.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert rows[0] == list(CSV_HEADERS) and [r[1] for r in rows[1:]] == [codes["XA"], codes["S1"], codes["S2"]]
+    assert rows[2][4:] == ["4", "2", "50.00%", "3", "75.00%", "3", "75.00%", "4", "100.00%"]
+    teacher = read("t")
+    assert teacher.status_code == 403 and teacher.headers["content-type"] == "application/problem+json"
+    assert read("xa", format="xml").status_code == 422

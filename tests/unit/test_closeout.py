@@ -119,3 +119,18 @@ def test_every_live_state_closes_out_to_incomplete_and_end_states_refuse():
                 closed_out_state(state)
         else:
             assert closed_out_state(state) == SchoolState.INCOMPLETE
+
+
+def test_rows_within_a_unit_are_the_unit_and_everything_under_it_in_order():
+    from models.closeout import Figures, SchoolFigures, UnitRef, roll_up, rows_within
+
+    p, c1, c2 = UnitRef("P", "省"), UnitRef("C1", "一市"), UnitRef("C2", "二市")
+    xa, xb, xc = UnitRef("XA", "甲县"), UnitRef("XB", "乙县"), UnitRef("XC", "丙县")
+    schools = [SchoolFigures(UnitRef(code, code), county, city, p, Figures(1, 1, 1, 1, 1))
+               for code, county, city in (("S1", xa, c1), ("S2", xb, c1), ("S3", xc, c2), ("S4", xa, c1))]
+    summary = roll_up(schools)
+    assert [r.code for r in rows_within(summary, "C1")] == ["C1", "XA", "S1", "S4", "XB", "S2"]
+    assert [r.code for r in rows_within(summary, "XA")] == ["XA", "S1", "S4"]
+    assert [r.code for r in rows_within(summary, "S3")] == ["S3"]
+    assert len(rows_within(summary, "P")) == 10 and rows_within(summary, "ELSEWHERE") == []
+    assert rows_within(summary, "C1")[0].figures == Figures(3, 3, 3, 3, 3)
