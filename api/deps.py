@@ -1,5 +1,6 @@
 """Typed dependencies the routes declare and tests override."""
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends
@@ -9,6 +10,7 @@ from sqlmodel import Session
 
 from infra import repository as repo
 from infra.db import get_engine
+from infra.evidence import EvidenceStore, get_evidence_store
 from infra.security import read_token
 from infra.service_tokens import token_principal
 from infra.settings import Settings, get_settings
@@ -58,3 +60,16 @@ def current_user(session: SessionDep, settings: SettingsDep, token: Annotated[st
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def evidence_store() -> EvidenceStore:
+    """The configured evidence store (a dependency tests override)."""
+    return get_evidence_store()
+
+
+StoreDep = Annotated[EvidenceStore, Depends(evidence_store)]
+
+
+def link_lifetime() -> timedelta:
+    """How long a signed upload ticket or download link lasts (TISHENG_EVIDENCE_LINK_MINUTES)."""
+    return timedelta(minutes=get_settings().evidence_link_minutes)

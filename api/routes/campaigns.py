@@ -7,21 +7,21 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, StoreDep, link_lifetime
 from api.problems import error_responses
 from infra import closeout_queries
 from infra import repository as repo
-from infra.closeout_report import csv_of_rows
+from infra.closeout_report import CSV_TYPE, XLSX_TYPE, csv_of_rows
 from infra.evidence.store import content_disposition
 from models.audit import AuditEntry
 from models.campaign import SchoolEnrolment, TeacherEnrolment
 from models.clock import utcnow
-from models.closeout import SummaryRow, rows_within
+from models.closeout import REPORT_NAMES, SummaryRow, report_key, rows_within
 from models.enums import CampaignStatus, Role, TaskStatus
 from models.human_task import HumanTask
 from models.org import Unit
 from models.rules import excellent_rate, pass_rate
-from models.errors import OutOfScope
+from models.errors import NotFound, OutOfScope
 from models.scope import within
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=error_responses(401, 403, 404, 422))
@@ -90,6 +90,26 @@ class AnnexSummary(BaseModel):
     rows: list[AnnexRow]
 
 
+class ReportLink(BaseModel):
+    """The latest version of one closeout report file, with a short-lived download link."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "summary.xlsx", "key": "yanzhou-2022/closeout/summary.xlsx", "version_id": "b1f0c2d4e6a8",
+        "size": 1511866, "created_at": "2022-12-31T15:00:09Z",
+        "url": "https://minio.example/tisheng-evidence/yanzhou-2022/closeout/summary.xlsx?X-Amz-Signature=…",
+        "expires_at": "2022-12-31T15:15:09Z"}]})
+    name: str
+    key: str
+    version_id: str
+    size: int
+    created_at: datetime
+    url: str
+    expires_at: datetime
+
+
+REPORT_TYPES = {"summary.xlsx": XLSX_TYPE, "summary.csv": CSV_TYPE}
+
+
 class HistoryEntry(BaseModel):
     """One audit entry of a school, with the Prefect flow run that applied it."""
 
@@ -156,6 +176,29 @@ def annex_summary(campaign: str, session: SessionDep, user: CurrentUser,
                         headers={"Content-Disposition": content_disposition(f"{campaign}-附件2汇总表.csv")})
     return AnnexSummary(campaign=campaign, final=row.status == CampaignStatus.CLOSED, closed_at=row.closed_at,
                         rows=[AnnexRow.of(r) for r in rows])
+
+
+@router.get("/{campaign}/closeout/reports", response_model=list[ReportLink], responses=error_responses(503))
+def closeout_reports(campaign: str, session: SessionDep, user: CurrentUser, store: StoreDep) -> list[ReportLink]:
+    """Download links of the closeout's XLSX and CSV (the whole campaign, newest version of each): for the offices
+    of the campaign's region; everyone else reads their own rows at /campaigns/{campaign}/summary."""
+    row = repo.campaign_by_code(session, campaign)
+    if user.role not in SUMMARY_ROLES or not within(user.unit_id, row.region_unit_id, repo.unit_parents(session)):
+        raise OutOfScope(f"the whole reports of '{campaign}' are for its region's offices; "
+                         f"GET /campaigns/{campaign}/summary answers your unit's rows")
+    if row.closed_at is None:
+        raise NotFound(f"campaign '{campaign}' is not closed yet: the closeout writes its reports")
+    session.rollback()  # signing may stat the objects: hold no transaction meanwhile
+    lifetime, links = link_lifetime(), []
+    for name in REPORT_NAMES:
+        versions = [v for v in store.versions(report_key(campaign, name)) if v.key == report_key(campaign, name)]
+        if versions:
+            latest = versions[-1]
+            url = store.presign_download(latest.key, latest.version_id, f"{campaign}-{name}", lifetime,
+                                         REPORT_TYPES[name])
+            links.append(ReportLink(name=name, key=latest.key, version_id=latest.version_id, size=latest.size,
+                                    created_at=latest.created_at, url=url, expires_at=utcnow() + lifetime))
+    return links
 
 
 @router.get("/{campaign}/schools/{school}/history", response_model=SchoolHistory)

@@ -1,8 +1,8 @@
 """Evidence files: presigned and direct uploads verified before a record exists, scoped reads, short-lived links."""
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -16,12 +16,11 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Receive, Scope, Send
 
 from api import idempotency
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, StoreDep, evidence_store, link_lifetime  # noqa: F401 (overridden)
 from api.problems import error_responses
 from infra import evidence_records as records
-from infra.evidence import EvidenceStore, LocalEvidenceStore, get_evidence_store
+from infra.evidence import EvidenceStore, LocalEvidenceStore
 from infra.evidence.local import DOWNLOAD_PATH, UPLOAD_PATH
-from infra.settings import get_settings
 from models.clock import utcnow
 from models.errors import EvidenceSizeMismatch, EvidenceTooLarge, NotFound
 from models.evidence import Evidence, UploadStatus
@@ -140,18 +139,6 @@ class DownloadLink(BaseModel):
     expires_at: datetime
 
 
-def evidence_store() -> EvidenceStore:
-    """The configured evidence store (a dependency tests override)."""
-    return get_evidence_store()
-
-
-StoreDep = Annotated[EvidenceStore, Depends(evidence_store)]
-
-
-def _link_lifetime() -> timedelta:
-    return timedelta(minutes=get_settings().evidence_link_minutes)
-
-
 def _view(evidence: Evidence) -> dict[str, Any]:
     return jsonable_encoder(EvidenceView.model_validate(evidence, from_attributes=True))
 
@@ -213,7 +200,7 @@ def start_upload(body: UploadFields, session: SessionDep, user: CurrentUser, sto
     if (stored := idempotency.replay(session, user, idempotency_key, request_hash)) is not None:
         return stored
     upload = records.start_upload(session, user, body.request())
-    ticket = store.presign_upload(upload.key, upload.max_size, _link_lifetime())
+    ticket = store.presign_upload(upload.key, upload.max_size, link_lifetime())
     upload.expires_at = ticket.expires_at
     complete = f"/evidence/uploads/{upload.id}/complete"
     answer = jsonable_encoder(UploadStarted(
@@ -297,7 +284,7 @@ def download_link(evidence_id: Id, session: SessionDep, user: CurrentUser, store
     evidence = records.evidence_in_scope(session, user, evidence_id)
     key, version_id, name, kind = evidence.key, evidence.version_id, evidence.original_name, evidence.content_type
     session.rollback()  # signing may stat the object: hold no transaction meanwhile
-    lifetime = _link_lifetime()
+    lifetime = link_lifetime()
     url = store.presign_download(key, version_id, name, lifetime, kind)
     return DownloadLink(url=url, expires_at=utcnow() + lifetime)
 

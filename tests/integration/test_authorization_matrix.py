@@ -83,6 +83,8 @@ def expected_in_scope(endpoint: str, role: Role) -> int:
         return 404
     if endpoint == "summary":  # 附件2: school management and the offices above
         return 200 if role in (Role.SCHOOL_ADMIN, Role.COUNTY_OFFICE, Role.CITY_OFFICE, Role.PROVINCE_AUDITOR) else 403
+    if endpoint == "reports":  # the whole files: offices at or above the demo's region (its city); still open: 404
+        return 404 if role in (Role.CITY_OFFICE, Role.PROVINCE_AUDITOR) else 403
     if endpoint == "task":
         return 403 if role in SCHOOL_ROLES else 200
     if endpoint in ("claim", "complete"):
@@ -97,7 +99,7 @@ def call(http, endpoint, campaign, task_id, headers):
     url = {"me": "/auth/me", "progress": f"/campaigns/{campaign}/progress",
            "history": f"/campaigns/{campaign}/schools/DEMO-X1-S001/history", "list": "/tasks",
            "task": f"/tasks/{task_id}", "decision-missing": "/decisions/999999",
-           "summary": f"/campaigns/{campaign}/summary"}
+           "summary": f"/campaigns/{campaign}/summary", "reports": f"/campaigns/{campaign}/closeout/reports"}
     if endpoint in url:
         return http.get(url[endpoint], headers=headers).status_code
     if endpoint == "claim":
@@ -108,8 +110,8 @@ def call(http, endpoint, campaign, task_id, headers):
                      headers=headers).status_code
 
 
-ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reassign", "claim",
-             "complete"]
+ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "reassign",
+             "claim", "complete"]
 
 
 def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: dict[Role, dict]) -> list[tuple]:

@@ -318,6 +318,12 @@ def test_offices_read_the_annex_for_their_subtree_as_json_and_csv(
     def counts(row: dict) -> tuple:
         return tuple(row[k] for k in ("teachers", "passed", "hours_passed", "assessment_passed", "practice_done"))
 
+    def reports(who: str):
+        token = http.post("/auth/token", data={"username": f"{campaign_code}-{who}", "password": "a-long-password"})
+        return http.get(f"/campaigns/{campaign_code}/closeout/reports",
+                        headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+
+    assert reports("p").status_code == 404  # not closed yet: no reports
     live = read("xa").json()
     assert live["final"] is False and live["closed_at"] is None  # before the closeout: the figures so far
     assert [(r["code"], counts(r)) for r in live["rows"]] == [(codes[s], EXPECTED[s]) for s in ("XA", "S1", "S2")]
@@ -336,6 +342,14 @@ def test_offices_read_the_annex_for_their_subtree_as_json_and_csv(
     rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
     assert rows[0] == list(CSV_HEADERS) and [r[1] for r in rows[1:]] == [codes["XA"], codes["S1"], codes["S2"]]
     assert rows[2][4:] == ["4", "2", "50.00%", "3", "75.00%", "3", "75.00%", "4", "100.00%"]
+    links = reports("p").json()
+    assert [link["name"] for link in links] == ["summary.xlsx", "summary.csv"]
+    _, xlsx, csv_data = read_store(campaign_code)
+    for link, data, kind in zip(links, (xlsx, csv_data), ("spreadsheetml", "text/csv"), strict=True):
+        got = http.get(link["url"])  # the local store's link, served by the API
+        assert got.status_code == 200 and got.content == data and kind in got.headers["content-type"]
+        assert link["size"] == len(data)
+    assert reports("c1").status_code == 403 and reports("t").status_code == 403
     teacher = read("t")
     assert teacher.status_code == 403 and teacher.headers["content-type"] == "application/problem+json"
     assert read("xa", format="xml").status_code == 422
