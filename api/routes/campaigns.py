@@ -170,7 +170,8 @@ def annex_summary(campaign: str, session: SessionDep, user: CurrentUser,
     if not (above or within(row.region_unit_id, user.unit_id, parents)):
         raise OutOfScope(f"campaign '{campaign}' is outside your unit")
     summary = closeout_queries.campaign_summary(session, row)
-    rows = summary.rows() if above else rows_within(summary, session.get(Unit, user.unit_id).code)
+    top = row.region_unit_id if above else user.unit_id  # nobody sees above the campaign's own region
+    rows = rows_within(summary, session.get(Unit, top).code)
     if format == "csv":
         return Response(csv_of_rows(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": content_disposition(f"{campaign}-附件2汇总表.csv")})

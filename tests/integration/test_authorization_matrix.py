@@ -11,6 +11,7 @@ from infra.db import session_scope
 from infra.security import hash_password
 from infra.service_tokens import create_token
 from models.catalog import load_catalog
+from models.campaign import Campaign
 from models.enums import Role, SchoolEvent, UnitLevel
 from models.org import Person, Unit
 from models.simulation import DemoScript
@@ -163,3 +164,14 @@ def test_other_schools_people_cannot_read_this_schools_history(world):
     http, campaign, _, _ = world
     answer = http.get(f"/campaigns/{campaign}/schools/DEMO-X1-S001/history", headers=_login(http, "DEMO-X1-S002-admin"))
     assert answer.status_code == 403
+
+
+def test_the_summary_starts_at_the_campaigns_region_even_for_a_reader_above_it(world):
+    http, campaign, _, _ = world
+    with session_scope() as session:
+        region = session.scalars(select(Unit.code).join(Campaign, Campaign.region_unit_id == Unit.id)
+                                 .where(Campaign.code == campaign)).one()
+    for role in (Role.CITY_OFFICE, Role.PROVINCE_AUDITOR):
+        rows = http.get(f"/campaigns/{campaign}/summary", headers=_login(http, IN_SCOPE[role])).json()["rows"]
+        assert rows[0]["code"] == region and all(r["level"] != "province" or r["code"] == region for r in rows)
+        assert sum(r["level"] == "school" for r in rows) == 2 and rows[0]["teachers"] == 2
