@@ -19,7 +19,6 @@ from models.lifecycle import TASK_OPENED_ON_ENTRY
 from models.errors import RuleViolated
 from models.org import Unit
 from models.policy import Policy, load_preset
-from models.rubric import excellent_cap
 from models.simulation import DemoScript, TeacherWork
 from models.transition import TransitionOutcome, TransitionRequest
 from tasks.demo_setup import DemoRoster, insert_demo_campaign, load_school_roster
@@ -136,8 +135,7 @@ class DemoDriver:
         with session_scope() as session:
             enrolment = repo.school_enrolment(session, self.run.roster.campaign, school)
             county = session.get(Unit, enrolment.school_id).parent_id
-            cap = excellent_cap(repo.county_school_count(session, enrolment.campaign_id, county),
-                                policy.school_excellent_cap)
+            cap = repo.county_excellent_cap(session, enrolment.campaign_id, county, policy.school_excellent_cap)
             return repo.excellent_granted(session, enrolment.campaign_id, county) < cap
 
     def _assess(self, school: str, policy: Policy) -> None:

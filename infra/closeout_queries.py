@@ -65,10 +65,14 @@ def school_figures(session: Session, campaign_id: int, t: HourThresholds) -> lis
                           Figures(*(int(v) for v in r[9:])), str(r[8])) for r in rows]
 
 
+def campaign_figures(session: Session, campaign: Campaign) -> list[SchoolFigures]:
+    """Every school's figures under the campaign's own policy."""
+    return school_figures(session, campaign.id, hour_thresholds(Policy.model_validate(campaign.policy).hours))
+
+
 def campaign_summary(session: Session, campaign: Campaign) -> Summary:
     """003 附件2 of a campaign as its data stand: every school's figures, rolled up to county, city and province."""
-    thresholds = hour_thresholds(Policy.model_validate(campaign.policy).hours)
-    return roll_up(school_figures(session, campaign.id, thresholds))
+    return roll_up(campaign_figures(session, campaign))
 
 
 def freeze(session: Session, campaign_id: int, now: datetime) -> datetime:

@@ -107,15 +107,10 @@ def _check_version(task: HumanTask, if_match: int | None) -> None:
         raise PreconditionFailed(f"task {task.id} is at version {task.version}, not {if_match}")
 
 
-def _campaign_open(session: Session, task: HumanTask) -> None:
-    """CampaignClosed when the task's campaign was closed by the year-end closeout."""
-    repo.writable_campaign(session, task.campaign_id)
-
-
 def claim(session: Session, user: Principal, task: HumanTask, if_match: int | None) -> None:
     """Take an open task for oneself (conditional UPDATE: of two claims one wins)."""
     _may_act(user, task)
-    _campaign_open(session, task)
+    repo.writable_campaign(session, task.campaign_id)
     _check_version(task, if_match)
     done = session.execute(update(HumanTask).where(
         HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
@@ -127,7 +122,7 @@ def claim(session: Session, user: Principal, task: HumanTask, if_match: int | No
 
 def release(session: Session, user: Principal, task: HumanTask, if_match: int | None) -> None:
     """Give a claimed task back (its holder, or an office of the unit)."""
-    _campaign_open(session, task)
+    repo.writable_campaign(session, task.campaign_id)
     _check_version(task, if_match)
     if task.claimed_by != user.username and user.role not in OFFICE_ROLES:
         raise OutOfScope(f"task {task.id} is held by {task.claimed_by}")
@@ -238,7 +233,7 @@ def reassign(session: Session, user: Principal, task: HumanTask, to_username: st
     """An office hands an open task to a named reviewer of the right role inside its own subtree."""
     if user.role not in OFFICE_ROLES:
         raise OutOfScope("only a county or city office reassigns tasks")
-    _campaign_open(session, task)
+    repo.writable_campaign(session, task.campaign_id)
     _check_version(task, if_match)
     target = repo.person_by_username(session, to_username)
     if target is None:

@@ -8,6 +8,7 @@ from models.audit import GENESIS_HASH, AuditEntry, seal
 from models.campaign import Campaign, CountyQuota, SchoolEnrolment
 from models.clock import utcnow
 from models.closeout import refuse_if_closed
+from models.rubric import excellent_cap
 from models.enums import CampaignStatus, TaskStatus
 from models.errors import NotFound
 from models.human_task import HumanTask
@@ -126,6 +127,11 @@ def county_school_count(session: Session, campaign_id: int, county_id: int) -> i
         select(func.count()).select_from(SchoolEnrolment).join(Unit, Unit.id == SchoolEnrolment.school_id)
         .where(SchoolEnrolment.campaign_id == campaign_id, Unit.parent_id == county_id)
     )
+
+
+def county_excellent_cap(session: Session, campaign_id: int, county_id: int, share: float) -> int:
+    """003: 优秀等次控制在总数30%以内 — how many of the county's enrolled schools may be graded excellent."""
+    return excellent_cap(county_school_count(session, campaign_id, county_id), share)
 
 
 def excellent_granted(session: Session, campaign_id: int, county_id: int) -> int:

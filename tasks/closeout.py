@@ -5,7 +5,6 @@ from datetime import date, datetime
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.events import emit_event
 from prefect.runtime import flow_run
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +21,7 @@ from models.enums import CampaignStatus, SchoolEvent
 from models.errors import StaleState
 from models.policy import Policy
 from tasks.common import TASK_DEFAULTS
+from tasks.transitions import announce_school_move
 
 CLOSE_OUT_ATTEMPTS = 8
 
@@ -76,20 +76,14 @@ def close_out_schools(campaign_id: int, campaign: str, actor: str, limit: int) -
 def announce_closed_out(campaign: str, actor: str, closed: list[ClosedOut]) -> None:
     """Emit tisheng.school.close_out for each school, as a single transition would."""
     for c in closed:
-        emit_event(
-            event=f"tisheng.school.{SchoolEvent.CLOSE_OUT}",
-            resource={"prefect.resource.id": f"tisheng.school.{c.school}", "prefect.resource.name": c.school},
-            related=[{"prefect.resource.id": f"tisheng.county.{c.county}", "prefect.resource.role": "county"},
-                     {"prefect.resource.id": f"tisheng.campaign.{campaign}", "prefect.resource.role": "campaign"}],
-            payload={"from": c.from_state, "to": c.to_state, "actor": actor, "version": c.version,
-                     "audit_entry_id": c.audit_entry_id})
+        announce_school_move(SchoolEvent.CLOSE_OUT, campaign, c.county, c.school, actor, c.from_state, c.to_state,
+                             c.version, c.audit_entry_id)
 
 
 def read_school_figures(campaign_id: int) -> list[SchoolFigures]:
     """Every school's summary counts under the campaign's policy (one aggregate query)."""
     with session_scope() as session:
-        policy = Policy.model_validate(session.get(Campaign, campaign_id).policy)
-        return q.school_figures(session, campaign_id, hour_thresholds(policy.hours))
+        return q.campaign_figures(session, session.get(Campaign, campaign_id))
 
 
 @task(**TASK_DEFAULTS)

@@ -61,19 +61,21 @@ def evidence_to_retain(enrolment_id: int, until: datetime) -> list[StoredRef]:
 def set_holds(batch: list[StoredRef], on: bool) -> list[int]:
     """Put (or lift) the legal hold on every version of the batch in the store; the ids done."""
     store = get_evidence_store()
-    with concurrency(STORE_LIMIT, occupy=1, strict=False):
-        for ref in batch:
-            store.set_legal_hold(ref.key, ref.version_id, on)
-    return [ref.id for ref in batch]
+    return _each_in_store(batch, lambda ref: store.set_legal_hold(ref.key, ref.version_id, on))
 
 
 @task(**TASK_DEFAULTS)
 def set_retentions(batch: list[StoredRef], until: datetime) -> list[int]:
     """Set COMPLIANCE retention until `until` on every version of the batch in the store; the ids done."""
     store = get_evidence_store()
+    return _each_in_store(batch, lambda ref: store.set_retention(ref.key, ref.version_id, until))
+
+
+def _each_in_store(batch: list[StoredRef], act) -> list[int]:
+    """Apply `act` to each version while holding one slot of the store's global limit; the ids done."""
     with concurrency(STORE_LIMIT, occupy=1, strict=False):
         for ref in batch:
-            store.set_retention(ref.key, ref.version_id, until)
+            act(ref)
     return [ref.id for ref in batch]
 
 

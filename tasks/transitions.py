@@ -20,7 +20,6 @@ from models.human_task import TASK_ASSIGNMENT, HumanTask
 from models.lifecycle import TASK_OPENED_ON_ENTRY, TransitionContext
 from models.org import Unit
 from models.policy import Policy
-from models.rubric import excellent_cap
 from models.rules import TeacherStanding
 from models.transition import TransitionOutcome, TransitionRequest
 from tasks.common import TASK_DEFAULTS
@@ -168,7 +167,7 @@ def _county_grade(session, request: TransitionRequest, snapshot: SchoolSnapshot)
         return Grade.PASS
     share = snapshot.policy.school_excellent_cap
     county = snapshot.units[UnitLevel.COUNTY]
-    cap = excellent_cap(repo.county_school_count(session, snapshot.campaign_id, county), share) if share else None
+    cap = repo.county_excellent_cap(session, snapshot.campaign_id, county, share) if share else None
     if cap is not None and not repo.take_excellent_quota(session, snapshot.campaign_id, county, cap):
         raise RuleViolated("excellent_cap", f"the county has granted its {cap} excellent grade(s) "
                                             f"({share:.0%} of its schools)")
@@ -214,13 +213,20 @@ def _open_school_task(session, snapshot: SchoolSnapshot, to_state: SchoolState, 
 @task(**TASK_DEFAULTS)
 def emit_school_event(request: TransitionRequest, outcome: TransitionOutcome) -> None:
     """Emit tisheng.school.<event> with the school, county and campaign as resources."""
+    announce_school_move(request.event, request.campaign, request.county, request.school, request.actor,
+                         outcome.from_state, outcome.to_state, outcome.version, outcome.audit_entry_id)
+
+
+def announce_school_move(event: str, campaign: str, county: str, school: str, actor: str, from_state: str,
+                         to_state: str, version: int, audit_entry_id: int) -> None:
+    """The Prefect event of one school's move: the school as resource, its county and campaign as related."""
     emit_event(
-        event=f"tisheng.school.{request.event}",
-        resource={"prefect.resource.id": f"tisheng.school.{request.school}", "prefect.resource.name": request.school},
+        event=f"tisheng.school.{event}",
+        resource={"prefect.resource.id": f"tisheng.school.{school}", "prefect.resource.name": school},
         related=[
-            {"prefect.resource.id": f"tisheng.county.{request.county}", "prefect.resource.role": "county"},
-            {"prefect.resource.id": f"tisheng.campaign.{request.campaign}", "prefect.resource.role": "campaign"},
+            {"prefect.resource.id": f"tisheng.county.{county}", "prefect.resource.role": "county"},
+            {"prefect.resource.id": f"tisheng.campaign.{campaign}", "prefect.resource.role": "campaign"},
         ],
-        payload={"from": outcome.from_state, "to": outcome.to_state, "actor": request.actor,
-                 "version": outcome.version, "audit_entry_id": outcome.audit_entry_id},
+        payload={"from": from_state, "to": to_state, "actor": actor, "version": version,
+                 "audit_entry_id": audit_entry_id},
     )

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
+from sqlmodel import Session
 
 from api.deps import CurrentUser, SessionDep, StoreDep, link_lifetime
 from api.problems import error_responses
@@ -14,12 +15,12 @@ from infra import repository as repo
 from infra.closeout_report import CSV_TYPE, XLSX_TYPE, csv_of_rows
 from infra.evidence.store import content_disposition
 from models.audit import AuditEntry
-from models.campaign import SchoolEnrolment, TeacherEnrolment
+from models.campaign import Campaign, SchoolEnrolment, TeacherEnrolment
 from models.clock import utcnow
 from models.closeout import REPORT_NAMES, SummaryRow, report_key, rows_within
 from models.enums import CampaignStatus, Role, TaskStatus
 from models.human_task import HumanTask
-from models.org import Unit
+from models.org import Principal, Unit
 from models.rules import excellent_rate, pass_rate
 from models.errors import NotFound, OutOfScope
 from models.scope import within
@@ -135,13 +136,21 @@ class SchoolHistory(BaseModel):
     entries: list[HistoryEntry]
 
 
+def _campaign_in_reach(session: Session, user: Principal, campaign: str) -> tuple[Campaign, dict, bool]:
+    """The campaign, the unit tree's parents, and whether the caller sits at or above its region; OutOfScope when
+    the caller's unit and the region lie on different branches."""
+    row = repo.campaign_by_code(session, campaign)
+    parents = repo.unit_parents(session)
+    above = within(user.unit_id, row.region_unit_id, parents)
+    if not (above or within(row.region_unit_id, user.unit_id, parents)):
+        raise OutOfScope(f"campaign '{campaign}' is outside your unit")
+    return row, parents, above
+
+
 @router.get("/{campaign}/progress", response_model=Progress)
 def campaign_progress(campaign: str, session: SessionDep, user: CurrentUser) -> Progress:
     """Count the campaign's schools in each lifecycle state, among those inside the caller's unit."""
-    row = repo.campaign_by_code(session, campaign)
-    parents = repo.unit_parents(session)
-    if not (within(user.unit_id, row.region_unit_id, parents) or within(row.region_unit_id, user.unit_id, parents)):
-        raise OutOfScope(f"campaign '{campaign}' is outside your unit")
+    row, parents, _ = _campaign_in_reach(session, user, campaign)
     states = session.execute(select(SchoolEnrolment.id, SchoolEnrolment.school_id, SchoolEnrolment.state)
                              .where(SchoolEnrolment.campaign_id == row.id)).all()
     mine = {enrolment for enrolment, school, _ in states if within(user.unit_id, school, parents)}
@@ -164,11 +173,7 @@ def annex_summary(campaign: str, session: SessionDep, user: CurrentUser,
     """003 附件2 (参训人员情况汇总表) for your unit and every unit under it, computed as the closeout computes it."""
     if user.role not in SUMMARY_ROLES:
         raise OutOfScope("the summary table is for school management and project offices")
-    row = repo.campaign_by_code(session, campaign)
-    parents = repo.unit_parents(session)
-    above = within(user.unit_id, row.region_unit_id, parents)
-    if not (above or within(row.region_unit_id, user.unit_id, parents)):
-        raise OutOfScope(f"campaign '{campaign}' is outside your unit")
+    row, _, above = _campaign_in_reach(session, user, campaign)
     summary = closeout_queries.campaign_summary(session, row)
     top = row.region_unit_id if above else user.unit_id  # nobody sees above the campaign's own region
     rows = rows_within(summary, session.get(Unit, top).code)

@@ -28,8 +28,9 @@ from models.outbox import OutboxEntry, OutboxStatus
 from models.policy import Policy
 from models.simulation import DemoScript
 from models.transition import TransitionRequest
-from tests.integration.evidence_fixtures import LINK_SECRET
-from tests.integration.test_evidence_api import MP4, PDF, TEACHER, auth as bearer, promise, send
+from tests.integration.test_evidence_api import (  # noqa: F401 (local_store: the fixture, used by name)
+    MP4, PDF, TEACHER, auth as bearer, local_store, promise, send,
+)
 from tests.integration.test_inbox import auth, review_task
 
 SCHOOL, COUNTY = "DEMO-X1-S001", "DEMO-C1-X1"
@@ -43,19 +44,6 @@ def campaign(database, prefect_harness, campaign_code) -> str:
     set_up_demo_campaign(campaign_code, "yanzhou-2022", schools=2, teachers=2)
     run_transition(submit_plan(campaign_code))
     return campaign_code
-
-
-@pytest.fixture
-def store(tmp_path):
-    """The local evidence store behind the API."""
-    from api.routes.evidence import evidence_store
-    from infra.evidence import LocalEvidenceStore
-
-    chosen = LocalEvidenceStore(tmp_path / "evidence", LINK_SECRET)
-    chosen.ensure_ready()
-    app.dependency_overrides[evidence_store] = lambda: chosen
-    yield chosen
-    app.dependency_overrides.pop(evidence_store, None)
 
 
 def submit_plan(campaign: str) -> TransitionRequest:
@@ -230,7 +218,7 @@ def test_decisions_queued_before_the_close_are_refused_once_and_their_tasks_canc
     assert followed["status"] == "refused" and campaign in followed["error"]
 
 
-def test_evidence_uploads_answer_409_and_record_nothing(campaign, store):
+def test_evidence_uploads_answer_409_and_record_nothing(campaign, local_store):
     http = TestClient(app)
     teacher = bearer(TEACHER)
     started = http.post("/evidence/uploads", json=promise(campaign, MP4), headers=teacher)
