@@ -74,6 +74,8 @@ def _login(http, username):
 
 
 SCHOOL_ROLES = {Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN}
+OFFICES = {Role.COUNTY_OFFICE, Role.CITY_OFFICE}
+TASK_ENDPOINTS = {"task", "claim", "complete", "reassign", "decision-missing"}
 
 
 def expected_in_scope(endpoint: str, role: Role) -> int:
@@ -86,12 +88,15 @@ def expected_in_scope(endpoint: str, role: Role) -> int:
         return 200 if role in (Role.SCHOOL_ADMIN, Role.COUNTY_OFFICE, Role.CITY_OFFICE, Role.PROVINCE_AUDITOR) else 403
     if endpoint == "reports":  # the whole files: offices at or above the demo's region (its city); still open: 404
         return 404 if role in (Role.CITY_OFFICE, Role.PROVINCE_AUDITOR) else 403
+    # The task is in the listing of the offices of its county and above only: everyone else gets 404 for it.
     if endpoint == "task":
-        return 403 if role in SCHOOL_ROLES else 200
+        return 200 if role in OFFICES else 404
     if endpoint in ("claim", "complete"):
-        return 403 if role != Role.COUNTY_OFFICE else {"claim": 200, "complete": 202}[endpoint]
-    if endpoint == "reassign":  # to a county expert: wrong role for the task, or not an office
-        return 403
+        if role == Role.COUNTY_OFFICE:
+            return {"claim": 200, "complete": 202}[endpoint]
+        return 403 if role in OFFICES else 404  # the city office sees it, but it is the county office's to take
+    if endpoint == "reassign":  # to a county expert: wrong role for the task; not seen by anyone but an office
+        return 403 if role in OFFICES else 404
     raise AssertionError(endpoint)
 
 
@@ -123,7 +128,7 @@ def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: d
         if got != 401:
             found.append((endpoint, "no token", 401, got))
         for role, headers in outsiders.items():
-            want = 200 if endpoint in ("me", "list") else 404 if endpoint == "decision-missing" else 403
+            want = 200 if endpoint in ("me", "list") else 404 if endpoint in TASK_ENDPOINTS else 403
             got = call(http, endpoint, campaign, task_id, headers)
             if got != want:
                 found.append((endpoint, f"out-of-scope {role}", want, got))
