@@ -80,8 +80,10 @@ TASK_ENDPOINTS = {"task", "claim", "complete", "reassign", "decision-missing"}
 
 def expected_in_scope(endpoint: str, role: Role) -> int:
     """The status an in-scope person of this role gets (the task is the county office's plan review)."""
-    if endpoint in ("me", "progress", "history", "list"):
+    if endpoint in ("me", "progress", "history", "list", "schools"):  # schools: those in the caller's unit
         return 200
+    if endpoint in ("deactivate", "activate"):  # a teacher of the demo county: its county office and the city's
+        return 200 if role in OFFICES else 403
     if endpoint == "decision-missing":
         return 404
     if endpoint == "summary":  # 附件2: school management and the offices above
@@ -105,19 +107,23 @@ def call(http, endpoint, campaign, task_id, headers):
     url = {"me": "/auth/me", "progress": f"/campaigns/{campaign}/progress",
            "history": f"/campaigns/{campaign}/schools/DEMO-X1-S001/history", "list": "/tasks",
            "task": f"/tasks/{task_id}", "decision-missing": "/decisions/999999",
-           "summary": f"/campaigns/{campaign}/summary", "reports": f"/campaigns/{campaign}/closeout/reports"}
+           "summary": f"/campaigns/{campaign}/summary", "reports": f"/campaigns/{campaign}/closeout/reports",
+           "schools": f"/campaigns/{campaign}/schools"}
     if endpoint in url:
         return http.get(url[endpoint], headers=headers).status_code
     if endpoint == "claim":
         return http.post(f"/tasks/{task_id}/claim", headers=headers).status_code
+    if endpoint in ("deactivate", "activate"):
+        return http.post(f"/people/{PERSON}/{endpoint}", headers=headers).status_code
     if endpoint == "reassign":
         return http.post(f"/tasks/{task_id}/reassign", json={"to": "demo-county-expert"}, headers=headers).status_code
     return http.post(f"/tasks/{task_id}/complete", json={"kind": "plan_review", "outcome": "file"},
                      headers=headers).status_code
 
 
-ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "reassign",
-             "claim", "complete"]
+ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "schools",
+             "deactivate", "activate", "reassign", "claim", "complete"]
+PERSON = "DEMO-X1-S002-t001"  # deactivated and activated again by the offices above it
 
 
 def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: dict[Role, dict]) -> list[tuple]:

@@ -160,3 +160,30 @@ def test_the_listing_costs_the_same_queries_for_one_task_or_many(world):
     finally:
         event.remove(get_engine(), "before_cursor_execute", count)
     assert counts[0] == counts[1] <= 3  # the caller, the count, the page
+
+
+def test_a_campaigns_schools_list_each_readers_subtree_with_the_tasks_their_inbox_shows(world):
+    http, campaign, tasks = world
+    for role, username in READERS.items():
+        headers = _login(http, username)
+        listed = _listing(http, campaign, headers)
+        page = http.get(f"/campaigns/{campaign}/schools", headers=headers).json()
+        schools = ["DEMO-X1-S001"] if role in (Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN) else list(SCHOOLS)
+        assert [s["code"] for s in page["items"]] == schools and page["total"] == len(schools), role
+        assert all(s["county"]["code"] == "DEMO-C1-X1" and s["state"] == "plan_drafting" for s in page["items"])
+        shown = {(t["id"], t["kind"]) for s in page["items"] for t in s["open_tasks"]}
+        assert shown == {(i, tasks[i][1]) for i in listed}, role
+
+
+def test_the_schools_listing_filters_by_state_and_unit_and_refuses_units_outside(world):
+    http, campaign, _ = world
+    office = _login(http, READERS[Role.CITY_OFFICE])
+    url = f"/campaigns/{campaign}/schools"
+    assert http.get(url, params={"unit": "DEMO-C1-X1", "page_size": 1, "page": 2}, headers=office).json()[
+        "items"][0]["code"] == "DEMO-X1-S002"
+    assert http.get(url, params={"unit": "DEMO-X1-S002"}, headers=office).json()["total"] == 1
+    assert http.get(url, params={"state": "certified"}, headers=office).json()["total"] == 0
+    assert http.get(url, params={"state": "nonsense"}, headers=office).status_code == 422
+    assert http.get(url, params={"unit": "NOWHERE"}, headers=office).status_code == 404
+    school = _login(http, READERS[Role.SCHOOL_ADMIN])
+    assert http.get(url, params={"unit": "DEMO-C1-X1"}, headers=school).status_code == 403
