@@ -5,7 +5,7 @@ from sqlalchemy import Integer, func, literal, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from infra.task_views import subtree_of, visible_to
+from infra.task_views import in_subtree, visible_to
 from models.campaign import Campaign, SchoolEnrolment
 from models.enums import TaskStatus
 from models.errors import NotFound, OutOfScope
@@ -34,7 +34,7 @@ def campaign_schools(session: Session, user: Principal, campaign: Campaign, pare
     school, county = aliased(Unit), aliased(Unit)
     query = (select(SchoolEnrolment.id).join(school, school.id == SchoolEnrolment.school_id)
              .where(SchoolEnrolment.campaign_id == campaign.id,
-                    SchoolEnrolment.school_id.in_(subtree_of(literal(user.unit_id, Integer)))))
+                    in_subtree(SchoolEnrolment.school_id, literal(user.unit_id, Integer))))
     if state:
         query = query.where(SchoolEnrolment.state == state)
     if unit_code:
@@ -43,7 +43,7 @@ def campaign_schools(session: Session, user: Principal, campaign: Campaign, pare
             raise NotFound(f"unit '{unit_code}' does not exist")
         if not within(user.unit_id, unit, parents):
             raise OutOfScope(f"unit '{unit_code}' is outside your unit")
-        query = query.where(SchoolEnrolment.school_id.in_(subtree_of(literal(unit, Integer), "wanted_unit")))
+        query = query.where(in_subtree(SchoolEnrolment.school_id, literal(unit, Integer)))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     ids = query.order_by(school.code).offset((page - 1) * page_size).limit(page_size).subquery()
     rows = session.execute(

@@ -2,13 +2,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
-from models.enums import TaskStatus
+from models.enums import TaskStatus, UnitLevel
 from models.errors import NotFound
 from models.human_task import HumanTask
 from models.org import Person, Principal, Unit
@@ -44,17 +44,21 @@ class TaskRow:
     micro_ability: tuple[str, str] | None
 
 
-def subtree_of(unit: ColumnElement, name: str = "subtree") -> Select:
-    """The ids of a unit and every unit below it (a recursive CTE named `name`)."""
-    down = select(Unit.id).where(Unit.id == unit).cte(name, recursive=True)
-    down = down.union_all(select(Unit.id).join(down, Unit.parent_id == down.c.id))
-    return select(down.c.id)
+def in_subtree(unit_column: ColumnElement, top: ColumnElement) -> ColumnElement[bool]:
+    """True where the unit in `unit_column` is `top` or lies below it: its ancestry (itself and at most one unit per
+    level above: province → city → county → school) contains `top`. A correlated EXISTS over primary keys, so one
+    row costs a few index lookups and a whole listing becomes one semi-join."""
+    chain = [aliased(Unit) for _ in UnitLevel]
+    ancestry = select(literal(1)).select_from(chain[0])
+    for lower, upper in zip(chain, chain[1:]):
+        ancestry = ancestry.outerjoin(upper, upper.id == lower.parent_id)
+    return exists(ancestry.where(chain[0].id == unit_column, or_(*(unit.id == top for unit in chain))))
 
 
 def task_visible(viewer_unit: ColumnElement, viewer_role: ColumnElement) -> ColumnElement[bool]:
     """The one rule every task read follows (listing, single read, decision status, actions): the task lies in the
     viewer's subtree, and is for the viewer's role unless the viewer is a project office."""
-    return and_(HumanTask.unit_id.in_(subtree_of(viewer_unit)),
+    return and_(in_subtree(HumanTask.unit_id, viewer_unit),
                 or_(viewer_role.in_(sorted(OFFICE_ROLES)), HumanTask.candidate_role == viewer_role))
 
 
@@ -84,7 +88,7 @@ def visible_tasks(session: Session, user: Principal, wanted: TaskFilter) -> tupl
         unit = session.scalar(select(Unit.id).where(Unit.code == wanted.unit))
         if unit is None:
             raise NotFound(f"unit '{wanted.unit}' does not exist")
-        query = query.where(HumanTask.unit_id.in_(subtree_of(literal(unit, Integer), "wanted_unit")))
+        query = query.where(in_subtree(HumanTask.unit_id, literal(unit, Integer)))
     if wanted.due_before:
         query = query.where(HumanTask.due_at < wanted.due_before)
     if wanted.due_after:
