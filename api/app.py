@@ -2,7 +2,7 @@
 from fastapi import FastAPI
 
 from api import problems
-from api.routes import auth, campaigns, evidence, notifications, tasks
+from api.routes import auth, campaigns, evidence, notifications, people, tasks
 
 app = FastAPI(
     title="Tisheng",
@@ -15,6 +15,7 @@ app.include_router(campaigns.router)
 app.include_router(tasks.router)
 app.include_router(evidence.router)
 app.include_router(notifications.router)
+app.include_router(people.router)
 
 
 @app.get("/health", tags=["health"])

@@ -53,9 +53,12 @@ def current_user(session: SessionDep, settings: SettingsDep, token: Annotated[st
     if token and is_service_token(token):
         return Principal.of(token_principal(session, token))
     claims = read_token(token, settings) if token else None
-    principal = repo.active_principal(session, claims.username) if claims else None
-    if principal is None:
+    found = repo.principal_of(session, claims.username) if claims else None
+    if found is None:
         raise NotAuthenticated("a valid bearer token is required (POST /auth/token)")
+    principal, active = found
+    if not active:
+        raise NotAuthenticated(f"user '{principal.username}' is deactivated")
     return principal
 
 

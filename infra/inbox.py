@@ -1,15 +1,15 @@
-"""The human-task inbox: scoped listing, claim and release, and completion into the outbox."""
-from dataclasses import dataclass
+"""The human-task inbox: claim and release, reassignment, and completion into the outbox (reads: task_views)."""
 from functools import cache
-from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Row, Select, String, bindparam, cast, exists, insert, literal, or_, select, update
+from sqlalchemy import (Connection, Integer, Row, Select, String, bindparam, cast, exists, insert, literal, or_, select,
+                        update)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from infra import repository as repo
 from infra.decision_items import check_decision_items
+from infra.task_views import task_visible
 from models.campaign import Campaign, SchoolEnrolment, Submission, TeacherEnrolment
 from models.clock import utcnow
 from models.closeout import refuse_if_closed
@@ -20,66 +20,11 @@ from models.errors import DomainError, NotFound, OutOfScope, PreconditionFailed,
 from models.human_task import HumanTask
 from models.org import Principal, Unit
 from models.outbox import OutboxEntry, OutboxStatus
-from models.scope import within
+from models.scope import OFFICE_ROLES
 
-OFFICE_ROLES = frozenset({Role.COUNTY_OFFICE, Role.CITY_OFFICE})
 SCHOOL_ROLES = frozenset({Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN})
 CHANGES_SCHOOL_WORK = frozenset({TaskKind.PLAN_REVISION, TaskKind.SUBMISSION_GRADING})
 """Task kinds whose decision changes a school's plans, submissions or grades: refused while it is locked."""
-
-
-@dataclass(frozen=True)
-class TaskFilter:
-    """What an inbox listing asks for."""
-
-    campaign: str | None = None
-    kind: str | None = None
-    status: str | None = TaskStatus.OPEN
-    unit: str | None = None
-    due_before: datetime | None = None
-    due_after: datetime | None = None
-    descending: bool = False
-    page: int = 1
-    page_size: int = 50
-
-
-def visible_tasks(session: Session, user: Principal, wanted: TaskFilter) -> tuple[int, list[HumanTask]]:
-    """Tasks inside the user's subtree (of the user's role, unless an office), filtered, by due date, paged."""
-    parents = repo.unit_parents(session)
-    units = [u for u in parents if within(user.unit_id, u, parents)]
-    query = select(HumanTask).where(HumanTask.unit_id.in_(units))
-    if user.role not in OFFICE_ROLES:
-        query = query.where(HumanTask.candidate_role == user.role)
-    if wanted.campaign:
-        query = query.join(Campaign, Campaign.id == HumanTask.campaign_id).where(Campaign.code == wanted.campaign)
-    if wanted.kind:
-        query = query.where(HumanTask.kind == wanted.kind)
-    if wanted.status:
-        query = query.where(HumanTask.status == wanted.status)
-    if wanted.unit:
-        unit = session.scalars(select(Unit).where(Unit.code == wanted.unit)).first()
-        if unit is None:
-            raise NotFound(f"unit '{wanted.unit}' does not exist")
-        query = query.where(HumanTask.unit_id.in_([u for u in units if within(unit.id, u, parents)]))
-    if wanted.due_before:
-        query = query.where(HumanTask.due_at < wanted.due_before)
-    if wanted.due_after:
-        query = query.where(HumanTask.due_at >= wanted.due_after)
-    total = len(session.scalars(query.with_only_columns(HumanTask.id)).all())
-    order = HumanTask.due_at.desc() if wanted.descending else HumanTask.due_at.asc()
-    rows = session.scalars(query.order_by(order, HumanTask.id)
-                           .offset((wanted.page - 1) * wanted.page_size).limit(wanted.page_size)).all()
-    return total, list(rows)
-
-
-def task_in_scope(session: Session, user: Principal, task_id: int) -> HumanTask:
-    """The task, if it lies inside the user's subtree; NotFound or OutOfScope otherwise."""
-    task = session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} does not exist")
-    if not repo.in_subtree(session, user.unit_id, task.unit_id):
-        raise OutOfScope(f"task {task_id} is outside your unit")
-    return task
 
 
 def _may_act(user: Principal, task: HumanTask) -> None:
@@ -166,10 +111,8 @@ def _complete_and_queue(connection: Connection, entry: OutboxEntry, task_params:
 @cache
 def _context_query() -> Select:
     """The completion-context SELECT (built on first use, once)."""
-    task_id, uid, unit_id = bindparam("task_id"), bindparam("uid"), bindparam("unit_id")
-    up = select(Unit.id, Unit.parent_id).where(
-        Unit.id == select(HumanTask.unit_id).where(HumanTask.id == task_id).scalar_subquery()).cte("up", recursive=True)
-    up = up.union_all(select(Unit.id, Unit.parent_id).join(up, Unit.id == up.c.parent_id))
+    task_id, uid = bindparam("task_id"), bindparam("uid")
+    visible = task_visible(bindparam("unit_id", type_=Integer), bindparam("role", type_=String))
     own = (select(Submission.id).join(TeacherEnrolment, TeacherEnrolment.id == Submission.teacher_enrolment_id)
            .where(TeacherEnrolment.campaign_id == HumanTask.campaign_id, TeacherEnrolment.teacher_id == uid,
                   HumanTask.subject == literal("submission:") + cast(Submission.id, String)))
@@ -177,7 +120,7 @@ def _context_query() -> Select:
                                                 TeacherEnrolment.teacher_id == uid)
     school, county = aliased(Unit), aliased(Unit)
     return (select(HumanTask.id, HumanTask.kind, HumanTask.candidate_role, HumanTask.status, HumanTask.claimed_by,
-                   HumanTask.version, HumanTask.subject, HumanTask.campaign_id, SchoolEnrolment.state.label("state"), exists(select(up.c.id).where(up.c.id == unit_id)).label("in_scope"),
+                   HumanTask.version, HumanTask.subject, HumanTask.campaign_id, SchoolEnrolment.state.label("state"), visible.label("visible"),
                    exists(own).label("own_submission"), exists(teaches).label("teaches_there"),
                    Campaign.code.label("campaign"), Campaign.status.label("campaign_status"),
                    Campaign.closed_at.label("closed_at"), school.code.label("school"), county.code.label("county"))
@@ -189,19 +132,17 @@ def _context_query() -> Select:
 
 
 def _completion_context(session: Session, user: Principal, task_id: int) -> Row | None:
-    """In one round trip: the task's state, scope and independence facts, whether its campaign is closed, and the
+    """In one round trip: the task's state, whether the user may see it, its independence facts, whether its campaign is closed, and the
     codes its outbox row carries."""
     return session.connection().execute(
-        _context_query(), {"task_id": task_id, "uid": user.id, "unit_id": user.unit_id}).first()
+        _context_query(), {"task_id": task_id, "uid": user.id, "unit_id": user.unit_id, "role": str(user.role)}).first()
 
 
 def complete(session: Session, user: Principal, task_id: int, decision: BaseModel, if_match: int | None) -> OutboxEntry:
     """Record the decision and its outbox row in the caller's transaction; of two completions one wins."""
     task = context = _completion_context(session, user, task_id)
-    if context is None:
-        raise NotFound(f"task {task_id} does not exist")
-    if not context.in_scope:
-        raise OutOfScope(f"task {task_id} is outside your unit")
+    if context is None or not context.visible:
+        raise NotFound(f"task {task_id} does not exist or is not yours to see")
     refuse_if_closed(context.campaign, context.campaign_status, context.closed_at)
     _may_act(user, task)
     if context.own_submission:

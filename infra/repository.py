@@ -161,20 +161,27 @@ def unit_parents(session: Session) -> dict[int, int | None]:
     return dict(session.execute(select(Unit.id, Unit.parent_id)).all())
 
 
-def person_by_username(session: Session, username: str) -> Person | None:
-    """The active person with this username, if any."""
-    return session.scalars(select(Person).where(Person.username == username, Person.active.is_(True))).first()
+def person_by_username(session: Session, username: str, active_only: bool = True) -> Person | None:
+    """The (active, unless asked otherwise) person with this username, if any."""
+    query = select(Person).where(Person.username == username)
+    return session.scalars(query.where(Person.active.is_(True)) if active_only else query).first()
 
 
-_ACTIVE_PRINCIPAL = select(Person.id, Person.username, Person.name, Person.role, Person.unit_id,
-                           Person.service_account).where(Person.username == bindparam("username"),
-                                                         Person.active.is_(True))
+_PRINCIPAL = select(Person.id, Person.username, Person.name, Person.role, Person.unit_id, Person.service_account,
+                    Person.active).where(Person.username == bindparam("username"))
+
+
+def principal_of(session: Session, username: str) -> tuple[Principal, bool] | None:
+    """The person with this username as a principal, and whether they are active: one prebuilt Core query, as it
+    runs on every request."""
+    row = session.connection().execute(_PRINCIPAL, {"username": username}).first()
+    return (Principal(*row[:-1]), row[-1]) if row else None
 
 
 def active_principal(session: Session, username: str) -> Principal | None:
-    """The active person with this username as a principal: one prebuilt Core query, as it runs on every request."""
-    row = session.connection().execute(_ACTIVE_PRINCIPAL, {"username": username}).first()
-    return Principal(*row) if row else None
+    """The active person with this username as a principal."""
+    found = principal_of(session, username)
+    return found[0] if found and found[1] else None
 
 
 def in_subtree(session: Session, user_unit: int, target_unit: int) -> bool:

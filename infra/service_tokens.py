@@ -89,8 +89,10 @@ def token_principal(session: Session, bearer: str) -> Person:
     token, person = row
     now = utcnow()
     status = token_status(token, now)
-    if status != "active" or not person.active:
-        raise NotAuthenticated(f"service token '{person.username}' is {'revoked' if status == 'active' else status}")
+    if status != "active":
+        raise NotAuthenticated(f"service token '{person.username}' is {status}")
+    if not person.active:
+        raise NotAuthenticated(f"service token '{person.username}' is deactivated (its account was deactivated)")
     if token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION:
         _touch(session, token.id, now)
     return person

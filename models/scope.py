@@ -1,6 +1,11 @@
 """Scope: a person sees and acts only inside their own unit's subtree."""
 from collections.abc import Mapping
 
+from models.enums import Role
+
+OFFICE_ROLES = frozenset({Role.COUNTY_OFFICE, Role.CITY_OFFICE})
+"""The project offices (工程办): they see every task of their unit's subtree, whichever role it is for."""
+
 
 def ancestry(unit_id: int, parents: Mapping[int, int | None]) -> list[int]:
     """The unit and every unit above it, nearest first."""

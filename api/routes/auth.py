@@ -43,9 +43,11 @@ class Me(BaseModel):
 @router.post("/token", response_model=Token, responses=error_responses(400, 401, 422))
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep) -> Token:
     """Exchange a username and password for a bearer token."""
-    person = None if "\x00" in form.username else repo.person_by_username(session, form.username)
+    person = None if "\x00" in form.username else repo.person_by_username(session, form.username, active_only=False)
     if person is None or not verify_password(person.password_hash, form.password):
         raise NotAuthenticated("unknown username or wrong password")
+    if not person.active:
+        raise NotAuthenticated(f"user '{person.username}' is deactivated")
     token = issue_token(TokenClaims(person.username, person.role, person.unit_id, person.id), settings)
     return Token(access_token=token, expires_in=settings.token_minutes * 60)
 

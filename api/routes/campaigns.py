@@ -11,6 +11,7 @@ from sqlmodel import Session
 from api.deps import CurrentUser, SessionDep, StoreDep, link_lifetime
 from api.problems import error_responses
 from infra import closeout_queries
+from infra.campaign_schools import campaign_schools
 from infra import repository as repo
 from infra.closeout_report import CSV_TYPE, XLSX_TYPE, csv_of_rows
 from infra.evidence.store import content_disposition
@@ -18,7 +19,7 @@ from models.audit import AuditEntry
 from models.campaign import Campaign, SchoolEnrolment, TeacherEnrolment
 from models.clock import utcnow
 from models.closeout import REPORT_NAMES, SummaryRow, report_key, rows_within
-from models.enums import CampaignStatus, Role, TaskStatus
+from models.enums import CampaignStatus, Role, SchoolState, TaskStatus
 from models.human_task import HumanTask
 from models.org import Principal, Unit
 from models.rules import excellent_rate, pass_rate
@@ -109,6 +110,43 @@ class ReportLink(BaseModel):
 
 
 REPORT_TYPES = {"summary.xlsx": XLSX_TYPE, "summary.csv": CSV_TYPE}
+
+
+class NamedUnit(BaseModel):
+    """A unit's code and name."""
+
+    code: str
+    name: str
+
+
+class OpenTask(BaseModel):
+    """An open task of a school, as the caller's inbox shows it."""
+
+    id: int
+    kind: str
+
+
+class SchoolView(BaseModel):
+    """An enrolled school: where it stands and the open tasks on it the caller can see."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "code": "DEMO-X1-S001", "name": "演示县第1学校", "county": {"code": "DEMO-C1-X1", "name": "演示县"},
+        "state": "plan_submitted", "version": 2, "open_tasks": [{"id": 17, "kind": "plan_review"}]}]})
+    code: str
+    name: str
+    county: NamedUnit
+    state: str
+    version: int
+    open_tasks: list[OpenTask]
+
+
+class SchoolPage(BaseModel):
+    """One page of a campaign's schools, by school code."""
+
+    total: int
+    page: int
+    page_size: int
+    items: list[SchoolView]
 
 
 class HistoryEntry(BaseModel):
@@ -205,6 +243,22 @@ def closeout_reports(campaign: str, session: SessionDep, user: CurrentUser, stor
             links.append(ReportLink(name=name, key=latest.key, version_id=latest.version_id, size=latest.size,
                                     created_at=latest.created_at, url=url, expires_at=utcnow() + lifetime))
     return links
+
+
+@router.get("/{campaign}/schools", response_model=SchoolPage)
+def list_schools(campaign: str, session: SessionDep, user: CurrentUser, state: SchoolState | None = None,
+                 unit: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00]+$",
+                                                   description="Only schools under this unit (e.g. a county's code).")]
+                 = None,
+                 page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+                 page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> SchoolPage:
+    """The campaign's enrolled schools inside your unit (a school's people: their own school), by code: each with
+    its county, state, version and the open tasks on it that your inbox shows."""
+    row, parents, _ = _campaign_in_reach(session, user, campaign)
+    total, rows = campaign_schools(session, user, row, parents, state, unit, page, page_size)
+    return SchoolPage(total=total, page=page, page_size=page_size, items=[SchoolView(
+        code=r.code, name=r.name, county=NamedUnit(code=r.county_code, name=r.county_name), state=r.state,
+        version=r.version, open_tasks=[OpenTask(id=i, kind=k) for i, k in r.open_tasks]) for r in rows])
 
 
 @router.get("/{campaign}/schools/{school}/history", response_model=SchoolHistory)

@@ -11,7 +11,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from api import idempotency
 from api.deps import CurrentUser, SessionDep
 from api.problems import error_responses
-from infra import inbox
+from infra import inbox, task_views
+from infra.task_views import TaskRow
 from infra.settings import get_settings
 from models.decisions import Decision, openapi_examples
 from models.errors import NotFound, PreconditionFailed
@@ -43,8 +44,23 @@ def _in_range(value: datetime) -> datetime:
     return value
 
 
+class Named(BaseModel):
+    """A unit or micro-ability: its code and name."""
+
+    code: str
+    name: str
+
+
+class Teacher(BaseModel):
+    """The teacher a task is about."""
+
+    username: str
+    name: str
+
+
 class TaskView(BaseModel):
-    """A human task as its reviewers see it."""
+    """A human task as its reviewers see it: ids, and the names of its school, unit and (for a submission) teacher
+    and micro-ability."""
 
     id: int
     kind: str
@@ -61,6 +77,10 @@ class TaskView(BaseModel):
     decided_by: str | None
     decision: dict[str, Any] | None
     version: int
+    school: Named | None
+    unit: Named
+    teacher: Teacher | None
+    micro_ability: Named | None
 
 
 class TaskPage(BaseModel):
@@ -93,10 +113,19 @@ def _version(if_match: str | None) -> int | None:
     return int(text)
 
 
-def _view(task, response: Response | None = None) -> TaskView:
+NAMED_FIELDS = frozenset({"school", "unit", "teacher", "micro_ability"})
+
+
+def _named(pair: tuple[str, str] | None) -> Named | None:
+    return Named(code=pair[0], name=pair[1]) if pair else None
+
+
+def _view(row: TaskRow, response: Response | None = None) -> TaskView:
     if response is not None:
-        response.headers["ETag"] = f'"{task.version}"'
-    return TaskView.model_validate(task, from_attributes=True)
+        response.headers["ETag"] = f'"{row.task.version}"'
+    fields = {name: getattr(row.task, name) for name in TaskView.model_fields if name not in NAMED_FIELDS}
+    return TaskView(**fields, school=_named(row.school), unit=_named(row.unit), micro_ability=_named(row.micro_ability),
+                    teacher=Teacher(username=row.teacher[0], name=row.teacher[1]) if row.teacher else None)
 
 
 def _decision_status(entry: OutboxEntry) -> DecisionStatus:
@@ -116,15 +145,15 @@ def list_tasks(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TaskPage:
     """The caller's inbox: tasks inside their unit (their role's, or all for an office), by due date."""
-    total, rows = inbox.visible_tasks(session, user, inbox.TaskFilter(
+    total, rows = task_views.visible_tasks(session, user, task_views.TaskFilter(
         campaign, kind, status or None, unit, due_before, due_after, sort.startswith("-"), page, page_size))
     return TaskPage(total=total, page=page, page_size=page_size, items=[_view(t) for t in rows])
 
 
 @router.get("/tasks/{task_id}", response_model=TaskView)
 def get_task(task_id: TaskId, session: SessionDep, user: CurrentUser, response: Response) -> TaskView:
-    """One task, with its ETag."""
-    return _view(inbox.task_in_scope(session, user, task_id), response)
+    """One task, with its ETag; 404 for a task that is not in your listing."""
+    return _view(task_views.visible_task_row(session, user, task_id), response)
 
 
 def _change(task_id: int, session, user, if_match, key, action, name: str) -> JSONResponse:
@@ -132,10 +161,10 @@ def _change(task_id: int, session, user, if_match, key, action, name: str) -> JS
     stored = idempotency.replay(session, user, key, request_hash)
     if stored is not None:
         return stored
-    task = inbox.task_in_scope(session, user, task_id)
+    task = task_views.visible_task(session, user, task_id)
     action(session, user, task, _version(if_match))
     session.refresh(task)
-    body = jsonable_encoder(_view(task))
+    body = jsonable_encoder(_view(task_views.visible_task_row(session, user, task_id)))
     idempotency.remember(session, user, key, request_hash, 200, body)
     session.commit()
     return JSONResponse(body, headers={"ETag": f'"{task.version}"'})
@@ -190,9 +219,13 @@ def complete_task(
 
 @router.get("/decisions/{decision_id}", response_model=DecisionStatus)
 def decision_status(decision_id: TaskId, session: SessionDep, user: CurrentUser) -> DecisionStatus:
-    """Where a decision stands: pending, applied (with its flow run) or refused (with the reason)."""
+    """Where a decision stands: pending, applied (with its flow run) or refused (with the reason); 404 for a decision
+    on a task that is not in your listing."""
     entry = session.get(OutboxEntry, decision_id)
-    if entry is None:
-        raise NotFound(f"decision {decision_id} does not exist")
-    inbox.task_in_scope(session, user, entry.task_id)
+    try:
+        if entry is None:
+            raise NotFound("no such decision")
+        task_views.visible_task(session, user, entry.task_id)
+    except NotFound:
+        raise NotFound(f"decision {decision_id} does not exist or is not yours to see") from None
     return _decision_status(entry)

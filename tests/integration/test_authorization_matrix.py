@@ -74,24 +74,31 @@ def _login(http, username):
 
 
 SCHOOL_ROLES = {Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN}
+OFFICES = {Role.COUNTY_OFFICE, Role.CITY_OFFICE}
+TASK_ENDPOINTS = {"task", "claim", "complete", "reassign", "decision-missing"}
 
 
 def expected_in_scope(endpoint: str, role: Role) -> int:
     """The status an in-scope person of this role gets (the task is the county office's plan review)."""
-    if endpoint in ("me", "progress", "history", "list"):
+    if endpoint in ("me", "progress", "history", "list", "schools"):  # schools: those in the caller's unit
         return 200
+    if endpoint in ("deactivate", "activate"):  # a teacher of the demo county: its county office and the city's
+        return 200 if role in OFFICES else 403
     if endpoint == "decision-missing":
         return 404
     if endpoint == "summary":  # 附件2: school management and the offices above
         return 200 if role in (Role.SCHOOL_ADMIN, Role.COUNTY_OFFICE, Role.CITY_OFFICE, Role.PROVINCE_AUDITOR) else 403
     if endpoint == "reports":  # the whole files: offices at or above the demo's region (its city); still open: 404
         return 404 if role in (Role.CITY_OFFICE, Role.PROVINCE_AUDITOR) else 403
+    # The task is in the listing of the offices of its county and above only: everyone else gets 404 for it.
     if endpoint == "task":
-        return 403 if role in SCHOOL_ROLES else 200
+        return 200 if role in OFFICES else 404
     if endpoint in ("claim", "complete"):
-        return 403 if role != Role.COUNTY_OFFICE else {"claim": 200, "complete": 202}[endpoint]
-    if endpoint == "reassign":  # to a county expert: wrong role for the task, or not an office
-        return 403
+        if role == Role.COUNTY_OFFICE:
+            return {"claim": 200, "complete": 202}[endpoint]
+        return 403 if role in OFFICES else 404  # the city office sees it, but it is the county office's to take
+    if endpoint == "reassign":  # to a county expert: wrong role for the task; not seen by anyone but an office
+        return 403 if role in OFFICES else 404
     raise AssertionError(endpoint)
 
 
@@ -100,19 +107,23 @@ def call(http, endpoint, campaign, task_id, headers):
     url = {"me": "/auth/me", "progress": f"/campaigns/{campaign}/progress",
            "history": f"/campaigns/{campaign}/schools/DEMO-X1-S001/history", "list": "/tasks",
            "task": f"/tasks/{task_id}", "decision-missing": "/decisions/999999",
-           "summary": f"/campaigns/{campaign}/summary", "reports": f"/campaigns/{campaign}/closeout/reports"}
+           "summary": f"/campaigns/{campaign}/summary", "reports": f"/campaigns/{campaign}/closeout/reports",
+           "schools": f"/campaigns/{campaign}/schools"}
     if endpoint in url:
         return http.get(url[endpoint], headers=headers).status_code
     if endpoint == "claim":
         return http.post(f"/tasks/{task_id}/claim", headers=headers).status_code
+    if endpoint in ("deactivate", "activate"):
+        return http.post(f"/people/{PERSON}/{endpoint}", headers=headers).status_code
     if endpoint == "reassign":
         return http.post(f"/tasks/{task_id}/reassign", json={"to": "demo-county-expert"}, headers=headers).status_code
     return http.post(f"/tasks/{task_id}/complete", json={"kind": "plan_review", "outcome": "file"},
                      headers=headers).status_code
 
 
-ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "reassign",
-             "claim", "complete"]
+ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "schools",
+             "deactivate", "activate", "reassign", "claim", "complete"]
+PERSON = "DEMO-X1-S002-t001"  # deactivated and activated again by the offices above it
 
 
 def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: dict[Role, dict]) -> list[tuple]:
@@ -123,7 +134,7 @@ def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: d
         if got != 401:
             found.append((endpoint, "no token", 401, got))
         for role, headers in outsiders.items():
-            want = 200 if endpoint in ("me", "list") else 404 if endpoint == "decision-missing" else 403
+            want = 200 if endpoint in ("me", "list") else 404 if endpoint in TASK_ENDPOINTS else 403
             got = call(http, endpoint, campaign, task_id, headers)
             if got != want:
                 found.append((endpoint, f"out-of-scope {role}", want, got))

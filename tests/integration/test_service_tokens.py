@@ -71,12 +71,12 @@ def test_a_service_token_out_of_scope_is_refused(live):
     task_id = http.get("/tasks", params={"campaign": campaign}, headers=office).json()["items"][0]["id"]
     elsewhere = token(f"{campaign}-elsewhere", unit=outside_county())
     assert http.get("/tasks", params={"campaign": campaign}, headers=elsewhere).json()["total"] == 0
-    for answer in (http.get(f"/tasks/{task_id}", headers=elsewhere),
-                   http.get(f"/campaigns/{campaign}/progress", headers=elsewhere),
-                   http.post(f"/tasks/{task_id}/claim", headers=elsewhere)):
-        assert answer.status_code == 403 and answer.headers["content-type"] == "application/problem+json"
+    for answer, status in ((http.get(f"/tasks/{task_id}", headers=elsewhere), 404),  # not in its listing
+                           (http.get(f"/campaigns/{campaign}/progress", headers=elsewhere), 403),
+                           (http.post(f"/tasks/{task_id}/claim", headers=elsewhere), 404)):
+        assert answer.status_code == status and answer.headers["content-type"] == "application/problem+json"
     expert = token(f"{campaign}-expert", role=Role.COUNTY_EXPERT)
-    assert http.post(f"/tasks/{task_id}/claim", headers=expert).status_code == 403  # wrong role for the task
+    assert http.post(f"/tasks/{task_id}/claim", headers=expert).status_code == 404  # another role's: not in its inbox
 
 
 def test_a_revoked_token_is_refused_from_the_next_request_on(live):
