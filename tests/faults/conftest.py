@@ -111,6 +111,7 @@ class PgCluster:
         """Start the server and wait until it accepts connections."""
         self._pg_ctl("-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1", "-l",
                      str(self.directory / "server.log"), "-w", "start")
+        engine_for(self.url).dispose()  # the test's own pooled connections died with the old server
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server (fast: cut every session, roll back what is open)."""
