@@ -176,7 +176,7 @@ class Services:
                 return httpx.get(f"{self.api_url}/health", timeout=1).status_code == 200
             except httpx.TransportError:
                 return False
-        wait_until(healthy, 30, "the API to answer /health", every=0.1)
+        wait_until(healthy, 90, "the API to answer /health", every=0.1)
         return process
 
     def start_api(self, **extra: str) -> subprocess.Popen:

@@ -52,7 +52,7 @@ def test_api_killed_after_commit_before_answer_is_replayed_not_repeated(shared_p
 
     services.start_dispatcher()
     wait_until(lambda: all(e.status != OutboxStatus.PENDING for t in (first, second) for e in outbox_of(t["id"])),
-               45, "the dispatcher to apply both decisions")
+               120, "the dispatcher to apply both decisions")
     assert len(outbox_of(first["id"])) == 1
     with session_scope() as session:
         assert session.get(HumanTask, first["id"]).status == TaskStatus.COMPLETED

@@ -44,13 +44,13 @@ def test_dispatcher_killed_mid_bulk_run_applies_every_decision_once(shared_pg_da
     assert len(accepted) == SCHOOLS and pending(campaign_code) == SCHOOLS
 
     dispatcher = services.start_dispatcher()     # one round takes them all: one bulk run
-    wait_until(lambda: moves_applied(campaign_code) >= 1, 45, "the bulk run's first applied decision", every=0.01)
+    wait_until(lambda: moves_applied(campaign_code) >= 1, 120, "the bulk run's first applied decision", every=0.01)
     services.kill(dispatcher)
     done = moves_applied(campaign_code)
     assert 1 <= done < SCHOOLS, f"killed after {done} of {SCHOOLS}: not in the middle of the run"
     assert pending(campaign_code) == SCHOOLS     # the round was cut before it settled any entry
 
     services.start_dispatcher()
-    wait_until(lambda: pending(campaign_code) == 0, 45, "the restarted dispatcher to drain the outbox")
+    wait_until(lambda: pending(campaign_code) == 0, 120, "the restarted dispatcher to drain the outbox")
     assert moves_applied(campaign_code) == SCHOOLS
     assert_settled(campaign_code, accepted)

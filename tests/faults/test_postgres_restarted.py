@@ -29,7 +29,7 @@ class Load:
 
     def client(self, mine: list[dict]) -> None:
         """Complete `mine`: the first half at once, the second half only once the outage has begun."""
-        with httpx.Client(base_url=self.api_url, timeout=10) as http:
+        with httpx.Client(base_url=self.api_url, timeout=20) as http:
             for n, task in enumerate(mine):
                 if n == len(mine) // 2:
                     self.outage.wait(30)
@@ -87,23 +87,23 @@ def test_postgres_restart_under_load_answers_503_then_applies_every_decision_onc
     for thread in clients:
         thread.start()
 
-    wait_until(lambda: len(load.accepted) >= CLIENTS, 30, "the first completions")
+    wait_until(lambda: len(load.accepted) >= CLIENTS, 60, "the first completions")
     own_pg_cluster.stop("fast")                    # mid-load: requests in flight lose their connections
     load.outage.set()
-    wait_until(lambda: load.count(503) >= OUTAGE_503S or load.failures, 30, "503 answers during the outage")
+    wait_until(lambda: load.count(503) >= OUTAGE_503S or load.failures, 60, "503 answers during the outage")
     assert not load.failures, load.failures     # e.g. a 500 instead of a 503
     own_pg_cluster.start()
     for thread in clients:
-        thread.join(60)
+        thread.join(90)
     assert not any(t.is_alive() for t in clients)
 
     assert not load.failures, load.failures
     assert {status for status, *_ in load.answers} == {202, 503}
     for status, content_type, retry_after, seconds in load.answers:
-        assert seconds < 5, f"an answer took {seconds:.1f} s"
+        assert seconds < 15, f"an answer took {seconds:.1f} s"
         if status == 503:
             assert content_type == "application/problem+json" and retry_after == "1"
     assert len(load.accepted) == SCHOOLS
-    wait_until(lambda: pending(campaign_code) == 0, 45, "the dispatcher to drain the outbox after the outage")
+    wait_until(lambda: pending(campaign_code) == 0, 120, "the dispatcher to drain the outbox after the outage")
     assert dispatcher.poll() is None, "the dispatcher died in the outage"
     assert_settled(campaign_code, load.accepted.values())
