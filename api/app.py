@@ -2,12 +2,14 @@
 from fastapi import FastAPI
 
 from api import problems
+from api.problems import error_responses
 from api.routes import auth, campaigns, evidence, notifications, people, tasks
 
 app = FastAPI(
     title="Tisheng",
     summary="提升工程2.0 approval pipeline: where every school stands, and why.",
     version="0.1.0",
+    responses=error_responses(503),  # any operation, while the database cannot be reached
 )
 problems.install(app)
 app.include_router(auth.router)

@@ -5,10 +5,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from models.errors import DomainError
+from models.errors import DatabaseUnavailable, DomainError
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -63,7 +64,19 @@ def install(app: FastAPI) -> None:
         response = problem(exc.status_code, exc.title, exc.detail, exc.errors)
         if exc.status_code == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
+        if retry_after := getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(retry_after)
         return response
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The server stopped or restarting, connections cut, or the pool exhausted. A cut during COMMIT leaves it
+        # unknown whether the request took effect: repeating it with its Idempotency-Key is safe either way.
+        log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return await domain_error(request, DatabaseUnavailable(
+            "the database cannot be reached just now; repeat the request (with the same Idempotency-Key) shortly"))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         "?starttls=true to upgrade); no e-mail is sent if unset.")
     mail_from: str = Field(default="tisheng@localhost", max_length=254, description="Sender of reminder mail.")
     webhook_url: str | None = Field(default=None, description="Reminder digests are POSTed here as JSON, if set.")
+    test_crash_point: str | None = Field(
+        default=None, description="Test only (tests/faults): the process kills itself at this named point, e.g. "
+        "'decision-accepted' (after a completion commits, before it is answered). Refused in production.")
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     prefect_port: int = Field(default=4200, ge=1, le=65535)
@@ -82,6 +85,8 @@ class Settings(BaseSettings):
     def _no_default_secret_in_production(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEMO_SECRET:
             raise ValueError("TISHENG_SECRET_KEY must be set to a secret of your own in production")
+        if self.environment == "production" and self.test_crash_point:
+            raise ValueError("TISHENG_TEST_CRASH_POINT is for the fault-injection tests; unset it in production")
         return self
 
     @property

@@ -196,6 +196,14 @@ class EvidenceStoreUnavailable(DomainError):
     title = "Evidence store unavailable"
 
 
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached (stopped, restarting, connections cut): retry the same request shortly."""
+
+    status_code = 503
+    title = "Database unavailable"
+    retry_after = 1  # seconds, sent as Retry-After
+
+
 class EvidenceStoreMisconfigured(DomainError):
     """The evidence store URL is malformed, or its bucket cannot enforce locks."""
 

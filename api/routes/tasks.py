@@ -12,6 +12,7 @@ from api import idempotency
 from api.deps import CurrentUser, SessionDep
 from api.problems import error_responses
 from infra import inbox, task_views
+from infra.fault_points import crash_point
 from infra.task_views import TaskRow
 from infra.settings import get_settings
 from models.decisions import Decision, openapi_examples
@@ -214,6 +215,7 @@ def complete_task(
     body = jsonable_encoder(_decision_status(entry))
     idempotency.remember(session, user, idempotency_key, request_hash, 202, body)
     session.commit()
+    crash_point("decision-accepted")
     return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
 
 

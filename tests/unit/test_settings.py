@@ -29,3 +29,13 @@ def test_short_secret_is_refused(monkeypatch):
     monkeypatch.setenv("TISHENG_SECRET_KEY", "too-short-secret")
     with pytest.raises(ValidationError, match="at least 32 characters"):
         Settings()
+
+
+def test_production_refuses_a_test_crash_point(monkeypatch):
+    monkeypatch.setenv("TISHENG_ENVIRONMENT", "production")
+    monkeypatch.setenv("TISHENG_SECRET_KEY", "a-long-secret-of-our-own-0123456789abcdef")
+    monkeypatch.setenv("TISHENG_TEST_CRASH_POINT", "decision-accepted")
+    with pytest.raises(ValidationError, match="TISHENG_TEST_CRASH_POINT is for the fault-injection tests"):
+        Settings()
+    monkeypatch.delenv("TISHENG_TEST_CRASH_POINT")
+    assert Settings().test_crash_point is None
