@@ -261,3 +261,10 @@ def _shanghai_time(moment: object) -> str:
         return str(moment)
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(ZoneInfo("Asia/Shanghai")).replace(microsecond=0).isoformat()
+
+
+class EvidenceStoreFull(DomainError):
+    """The evidence store has no room left for the file; nothing was stored, and the same upload may be retried."""
+
+    status_code = 507
+    title = "Evidence store full"

@@ -213,7 +213,7 @@ def start_upload(body: UploadFields, session: SessionDep, user: CurrentUser, sto
 
 @router.post("/evidence/uploads/{upload_id:int}/complete", status_code=201, response_model=EvidenceView,
              responses={200: {"model": EvidenceView, "description": "Completed before: the same record."},
-                        **error_responses(409, 503)})
+                        **error_responses(409, 503, 507)})
 def complete_upload(upload_id: Id, session: SessionDep, user: CurrentUser, store: StoreDep) -> JSONResponse:
     """Verify the uploaded file (it exists; size, SHA-256 and sniffed type as promised), then record it (201).
 
@@ -227,7 +227,7 @@ def complete_upload(upload_id: Id, session: SessionDep, user: CurrentUser, store
     return _finish(session, user, store, records.pending(session, upload))
 
 
-@router.post("/evidence", status_code=201, response_model=EvidenceView, responses=error_responses(409, 413, 503),
+@router.post("/evidence", status_code=201, response_model=EvidenceView, responses=error_responses(409, 413, 503, 507),
              openapi_extra=_multipart(DirectFields, file={"type": "string", "format": "binary"}))
 async def upload_directly(request: Request, session: SessionDep, user: CurrentUser, store: StoreDep,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -295,7 +295,7 @@ def _local(store: EvidenceStore) -> LocalEvidenceStore:
     return store
 
 
-@router.post(UPLOAD_PATH + "{token}", status_code=204, response_class=Response, responses=error_responses(413),
+@router.post(UPLOAD_PATH + "{token}", status_code=204, response_class=Response, responses=error_responses(413, 507),
              openapi_extra=_multipart(None, key={"type": "string"}, file={"type": "string", "format": "binary"}))
 async def receive_local_upload(token: str, request: Request, store: StoreDep) -> Response:
     """The local store's answer to an upload ticket: the token is the permission (key and size limit checked)."""

@@ -7,6 +7,7 @@ upload leaves nothing under `objects/`.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -27,13 +28,15 @@ from infra.evidence.store import (
     CHUNK, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key, validate_prefix,
 )
 from models.errors import (
-    EvidenceLocked, EvidenceMissing, EvidenceSizeMismatch, EvidenceTooLarge, InvalidEvidenceKey, SignedLinkRefused,
+    EvidenceLocked, EvidenceMissing, EvidenceSizeMismatch, EvidenceStoreFull, EvidenceTooLarge, InvalidEvidenceKey,
+    SignedLinkRefused,
 )
 
 UPLOAD_PATH = "/evidence/local-uploads/"
 DOWNLOAD_PATH = "/evidence/local-downloads/"
 VERSIONS_DIR = ".v"
 _VERSION_ID = re.compile(r"[0-9a-f]{24}")
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT}
 _last_ns = 0
 _ns_lock = threading.Lock()
 
@@ -254,7 +257,8 @@ class LocalEvidenceStore:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX)
             meta = self._read_meta(key, version_id)  # re-read: a delete may have won the race
-            yield meta, lambda new: _write_atomic(sidecar, json.dumps(new).encode())
+            with _room(f"{key} version {version_id}"):
+                yield meta, lambda new: _write_atomic(sidecar, json.dumps(new).encode())
         finally:
             os.close(lock)
 
@@ -266,7 +270,7 @@ class LocalEvidenceStore:
         temp = self.incoming / f"{new_version_id()}.part"
         digest, written = hashlib.sha256(), 0
         try:
-            with temp.open("xb") as out:
+            with _room(f"upload of {limit} bytes"), temp.open("xb") as out:
                 while written <= limit and (chunk := stream.read(min(CHUNK, limit + 1 - written))):
                     digest.update(chunk)
                     out.write(chunk)
@@ -292,8 +296,24 @@ class LocalEvidenceStore:
         meta = {"key": key, "version_id": version.version_id, "size": size, "sha256": digest,
                 "content_type": content_type, "created_at": version.created_at.isoformat(),
                 "legal_hold": False, "retain_until": None, "retention_mode": None}
-        _write_atomic(vdir / f"{version.version_id}.json", json.dumps(meta).encode())
+        try:
+            with _room(f"{key} version {version.version_id}"):
+                _write_atomic(vdir / f"{version.version_id}.json", json.dumps(meta).encode())
+        except BaseException:
+            data.unlink(missing_ok=True)  # no sidecar, no version: its bytes must not stay behind
+            raise
         return version
+
+
+@contextmanager
+def _room(what: str):
+    """Turn a full disk (ENOSPC, EDQUOT) met inside into EvidenceStoreFull."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno in _NO_ROOM:
+            raise EvidenceStoreFull(f"{what}: the evidence store's disk is full ({e.strerror})") from e
+        raise
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
