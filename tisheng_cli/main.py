@@ -114,7 +114,7 @@ def up(
     import os
     import signal
 
-    from tisheng_cli.stack import Stack, StackError, port_free, wait_for
+    from tisheng_cli.stack import Stack, StackError, api_command, port_free, wait_for
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the stack like Ctrl-C
 
@@ -136,7 +136,7 @@ def up(
         wait_for(f"http://{host}:{prefect_port}/api/health", 180, server)
         stack.start("flow-server", ["-m", "tisheng_cli.main", "serve-flows"])
         stack.start("dispatcher", ["-m", "tisheng_cli.main", "dispatch"])
-        api = stack.start("api", ["-m", "uvicorn", "api.app:app", "--host", host, "--port", str(api_port)])
+        api = stack.start("api", api_command("api.app:app", host, api_port))
         wait_for(f"http://{host}:{api_port}/health", 60, api)
         if demo_schools:
             _load_demo(demo_schools, seed)
