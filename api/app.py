@@ -1,15 +1,18 @@
 """The FastAPI application: thin routes over the domain, problem+json for every error."""
 from fastapi import FastAPI
 
-from api import problems
+from api import docs, problems
 from api.routes import auth, campaigns, evidence, notifications, tasks
 
 app = FastAPI(
     title="Tisheng",
     summary="提升工程2.0 approval pipeline: where every school stands, and why.",
     version="0.1.0",
+    docs_url=None,  # api/docs.py serves /docs and /redoc with their assets from the app
+    redoc_url=None,
 )
 problems.install(app)
+docs.install(app)
 app.include_router(auth.router)
 app.include_router(campaigns.router)
 app.include_router(tasks.router)
