@@ -164,7 +164,7 @@ def up(
 
 
 def _load_demo(schools: int, seed: int) -> None:
-    from flows.demo import run_demo, set_up_live_campaign
+    from flows.demo import load_demo_campaigns
     from infra import repository as repo
     from infra.db import session_scope
     from infra.prefect_env import fast_flow_runs
@@ -180,8 +180,8 @@ def _load_demo(schools: int, seed: int) -> None:
             pass
     err.print(f"loading demo campaign {code} with {schools} schools, and live-{code} waiting on reviewers …")
     with fast_flow_runs():
-        run_demo("yanzhou-2022", schools, 20, seed, code)
-        set_up_live_campaign(f"live-{code}", schools, seed)
+        keys = load_demo_campaigns(code, schools, seed)
+    err.print(f"progress tables published as artifacts {', '.join(keys.values())} (Prefect UI, Artifacts)")
 
 
 @app.command()
