@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.cpu import processes_cpu, tree_cpu  # noqa: E402
 from bench.load import drive, render  # noqa: E402
+from tisheng_cli.stack import api_command  # noqa: E402
 
 ADMIN = os.environ.get("TISHENG_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -113,8 +114,8 @@ def main() -> None:
     try:
         task_ids = prepare(url, args.count)
         env = {**os.environ, "TISHENG_DATABASE_URL": url}
-        server = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.baseline_app:app", "--port", str(args.port),
-                                   "--workers", str(args.workers), "--log-level", "warning"], cwd=ROOT, env=env)
+        server = subprocess.Popen([sys.executable, *api_command("bench.baseline_app:app", "127.0.0.1", args.port, args.workers),
+                                   "--log-level", "warning"], cwd=ROOT, env=env)
         base = f"http://127.0.0.1:{args.port}"
         for _ in range(100):
             try:

@@ -194,3 +194,14 @@ def set_up_live_campaign(code: str, schools: int, seed: int) -> DemoRoster:
     for school in roster.schools:
         driver._apply(school, E.SUBMIT_PLAN, f"{school}-admin", {"plan": driver.script.plan(school, catalog)})
     return roster
+
+
+def load_demo_campaigns(code: str, schools: int, seed: int, teachers: int = 20) -> dict[str, str]:
+    """What `tisheng up` loads: the finished demo campaign, its live twin waiting on reviewers, and each one's
+    progress table published once, so the Prefect UI's Artifacts page is not empty until the first Monday;
+    returns the artifact key per campaign."""
+    from flows.progress import weekly_progress
+
+    run_demo("yanzhou-2022", schools, teachers, seed, code)
+    set_up_live_campaign(f"live-{code}", schools, seed)
+    return {**weekly_progress(code), **weekly_progress(f"live-{code}")}

@@ -22,14 +22,23 @@ WORK_POOL_TYPE = "process"
 CODE_DIR = Path(__file__).resolve().parents[1]
 
 
+# The Prefect UI's Deployments page lists deployment names: each says what a run of it does
+ON_DEMAND = {
+    apply_school_transition: "apply-one-decision",
+    apply_school_transitions: "apply-queued-decisions",
+    apply_grading_decisions: "grade-school-submissions",
+    draw_city_sample: "draw-spot-check-sample",
+    lock_school_evidence: "hold-evidence-of-locked-school",
+    release_school_evidence: "lift-holds-for-rectification",
+    retain_school_evidence: "retain-certified-evidence",
+    verify_evidence: "check-evidence-checksums",
+    closeout_flow: "close-one-campaign",
+}
+
+
 def tisheng_deployments() -> list[RunnerDeployment]:
     """Every flow the API and schedules start by deployment name (the scheduled ones with their cron)."""
-    on_demand = [
-        flow.to_deployment(name="tisheng", tags=["tisheng"])
-        for flow in (apply_school_transition, apply_school_transitions, apply_grading_decisions, draw_city_sample,
-                     lock_school_evidence, release_school_evidence, retain_school_evidence, verify_evidence,
-                     closeout_flow)
-    ]
+    on_demand = [flow.to_deployment(name=name, tags=["tisheng"]) for flow, name in ON_DEMAND.items()]
     return on_demand + scheduled_deployments()
 
 

@@ -12,12 +12,18 @@ SCHEDULES = {
     "weekly-progress": "0 8 * * 1",  # Mondays at 08:00
     "year-end-closeout-due": "0 23 31 12 *",  # Dec 31 at 23:00: close the campaigns whose year has ended
 }
+# deployment names, as the Prefect UI lists them: when (China time) and what
+DEPLOYMENT_NAMES = {
+    "daily-reminders": "daily-0800-send-digests",
+    "weekly-progress": "monday-0800-publish-progress",
+    "year-end-closeout-due": "dec-31-2300-close-due-campaigns",
+}
 
 
 def scheduled_deployments() -> list[RunnerDeployment]:
     """Every deployment Tisheng runs on a schedule, with its cron in China's time zone."""
     return [
-        flow.to_deployment(name="tisheng", schedule=Cron(SCHEDULES[flow.name], timezone=TIMEZONE),
+        flow.to_deployment(name=DEPLOYMENT_NAMES[flow.name], schedule=Cron(SCHEDULES[flow.name], timezone=TIMEZONE),
                            tags=["tisheng", "scheduled"])
         for flow in (daily_reminders, weekly_progress, closeout_due_campaigns)
     ]

@@ -114,7 +114,7 @@ def up(
     import os
     import signal
 
-    from tisheng_cli.stack import Stack, StackError, port_free, wait_for
+    from tisheng_cli.stack import Stack, StackError, api_command, port_free, wait_for
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops the stack like Ctrl-C
 
@@ -136,7 +136,7 @@ def up(
         wait_for(f"http://{host}:{prefect_port}/api/health", 180, server)
         stack.start("flow-server", ["-m", "tisheng_cli.main", "serve-flows"])
         stack.start("dispatcher", ["-m", "tisheng_cli.main", "dispatch"])
-        api = stack.start("api", ["-m", "uvicorn", "api.app:app", "--host", host, "--port", str(api_port)])
+        api = stack.start("api", api_command("api.app:app", host, api_port))
         wait_for(f"http://{host}:{api_port}/health", 60, api)
         if demo_schools:
             _load_demo(demo_schools, seed)
@@ -164,7 +164,7 @@ def up(
 
 
 def _load_demo(schools: int, seed: int) -> None:
-    from flows.demo import run_demo, set_up_live_campaign
+    from flows.demo import load_demo_campaigns
     from infra import repository as repo
     from infra.db import session_scope
     from infra.prefect_env import fast_flow_runs
@@ -180,8 +180,8 @@ def _load_demo(schools: int, seed: int) -> None:
             pass
     err.print(f"loading demo campaign {code} with {schools} schools, and live-{code} waiting on reviewers …")
     with fast_flow_runs():
-        run_demo("yanzhou-2022", schools, 20, seed, code)
-        set_up_live_campaign(f"live-{code}", schools, seed)
+        keys = load_demo_campaigns(code, schools, seed)
+    err.print(f"progress tables published as artifacts {', '.join(keys.values())} (Prefect UI, Artifacts)")
 
 
 @app.command()

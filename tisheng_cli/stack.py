@@ -9,6 +9,15 @@ import urllib.request
 from dataclasses import dataclass, field
 
 
+# uvicorn's fast parts, named so a missing one stops the server instead of falling back to h11 and asyncio
+SERVER_OPTIONS = ["--loop", "uvloop", "--http", "httptools"]
+
+
+def api_command(app: str, host: str, port: int, workers: int = 1) -> list[str]:
+    """The uvicorn arguments (after the interpreter) that serve an ASGI app with uvloop and httptools."""
+    return ["-m", "uvicorn", app, "--host", host, "--port", str(port), "--workers", str(workers), *SERVER_OPTIONS]
+
+
 class StackError(RuntimeError):
     """The stack could not start; the message says which part and why."""
 

@@ -75,3 +75,17 @@ def test_same_seed_gives_the_same_transitions(database, prefect_harness, campaig
         runs.append([(code, state, [(e.event, e.from_state, e.to_state) for e in entries])
                      for code, state, entries in histories])
     assert runs[0] == runs[1]
+
+
+def test_loading_the_demo_publishes_each_campaigns_progress_table(database, prefect_harness, campaign_code):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.demo import load_demo_campaigns
+    from models.progress import progress_artifact_key
+
+    keys = load_demo_campaigns(campaign_code, schools=5, seed=11, teachers=6)
+    assert keys == {c: progress_artifact_key(c) for c in (campaign_code, f"live-{campaign_code}")}
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=list(keys.values()))))
+    assert sorted(a.key for a in artifacts) == sorted(keys.values()) and all(a.type == "table" for a in artifacts)

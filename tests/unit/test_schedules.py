@@ -56,3 +56,14 @@ def test_year_end_closeout_runs_new_years_eve_at_eleven_beijing_time(deployments
     # 2022-12-31 15:30 UTC is already 23:30 in Shanghai: that year's run has passed
     assert next_runs(deployments["year-end-closeout-due"], datetime(2022, 12, 31, 15, 30, tzinfo=UTC), n=1) == [
         datetime(2023, 12, 31, 23, tzinfo=SHANGHAI)]
+
+
+def test_every_deployment_has_its_own_name_saying_what_it_does():
+    from flows.deployments import tisheng_deployments
+
+    names = [d.name for d in tisheng_deployments()]
+    assert len(names) == 12 and len(set(names)) == 12, names  # the Deployments page tells them apart by name
+    assert "tisheng" not in names
+    assert {d.flow_name: d.name for d in scheduled_deployments()} == {
+        "daily-reminders": "daily-0800-send-digests", "weekly-progress": "monday-0800-publish-progress",
+        "year-end-closeout-due": "dec-31-2300-close-due-campaigns"}
