@@ -77,6 +77,7 @@ class DecisionStatus(BaseModel):
 
     id: int
     task_id: int
+    task_attempt: int = Field(description="Which decision of its task: 1, then 2 once a refusal reopened it, ...")
     status: str
     event: str | None
     flow_run_id: str | None
@@ -103,8 +104,8 @@ def _decision_status(entry: OutboxEntry) -> DecisionStatus:
     links = {"self": f"/decisions/{entry.id}", "task": f"/tasks/{entry.task_id}"}
     if entry.flow_run_id:
         links["flow_run"] = f"{get_settings().prefect_ui}/runs/flow-run/{entry.flow_run_id}"
-    return DecisionStatus(id=entry.id, task_id=entry.task_id, status=entry.status, event=entry.event,
-                          flow_run_id=entry.flow_run_id, error=entry.last_error, links=links)
+    return DecisionStatus(id=entry.id, task_id=entry.task_id, task_attempt=entry.task_attempt, status=entry.status,
+                          event=entry.event, flow_run_id=entry.flow_run_id, error=entry.last_error, links=links)
 
 
 @router.get("/tasks", response_model=TaskPage)
