@@ -16,6 +16,7 @@ from infra.settings import get_settings
 from models.decisions import Decision, openapi_examples
 from models.errors import NotFound, PreconditionFailed
 from models.outbox import OutboxEntry
+from models.text import single_line
 
 router = APIRouter(tags=["tasks"], responses=error_responses(400, 401, 403, 404, 422))
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -156,10 +157,13 @@ def release_task(task_id: TaskId, session: SessionDep, user: CurrentUser, if_mat
     return _change(task_id, session, user, if_match, idempotency_key, inbox.release, "release")
 
 
+Username = single_line(64, "The reviewer's username.")
+
+
 class Reassignment(BaseModel):
     """Whom an office hands the task to."""
 
-    to: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00]+$")
+    to: Username
 
 
 @router.post("/tasks/{task_id}/reassign", response_model=TaskView, responses=error_responses(409, 412))
@@ -174,7 +178,8 @@ def reassign_task(task_id: TaskId, body: Reassignment, session: SessionDep, user
              responses=error_responses(409, 412))
 def complete_task(
     task_id: TaskId, session: SessionDep, user: CurrentUser,
-    decision: Annotated[Decision, Body(openapi_examples=openapi_examples())],
+    # Body() replaces the union's own Field: it repeats the discriminator, or errors would list every variant.
+    decision: Annotated[Decision, Body(discriminator="kind", openapi_examples=openapi_examples())],
     if_match: IfMatch = None, idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record the decision and queue it (202): a flow run applies it; follow the `self` link."""
