@@ -1,7 +1,7 @@
 """Typed decisions per human-task kind (and outcome), and the lifecycle event each one fires."""
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from models.enums import Grade, SchoolEvent as E, TaskKind
 from models.text import FreeText, Reason, required_text, single_line
@@ -160,11 +160,23 @@ def _by_outcome(*models: type) -> Any:
     return Annotated[models[0] | models[1], Field(discriminator="outcome")]
 
 
+def _kind_of(value: Any) -> str | None:
+    return value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+
+
+# A callable discriminator: its schema is a plain oneOf (a `kind` mapping onto the nested `outcome` unions would not
+# be valid OpenAPI), and as its own metadata it survives FastAPI's Body(), which replaces the union's Field.
 Decision = Annotated[
-    _by_outcome(PlanFiled, PlanReturned) | PlanRevisionDecision | SubmissionGradingDecision
-    | _by_outcome(CountyPassed, CountyFailed) | RectificationDecision | _by_outcome(SpotCheckPassed, SpotCheckFailed)
-    | _by_outcome(ProvinceAccepted, ProvinceReturned),
-    Field(discriminator="kind"),
+    Annotated[_by_outcome(PlanFiled, PlanReturned), Tag("plan_review")]
+    | Annotated[PlanRevisionDecision, Tag("plan_revision")]
+    | Annotated[SubmissionGradingDecision, Tag("submission_grading")]
+    | Annotated[_by_outcome(CountyPassed, CountyFailed), Tag("county_assessment_scoring")]
+    | Annotated[RectificationDecision, Tag("rectification")]
+    | Annotated[_by_outcome(SpotCheckPassed, SpotCheckFailed), Tag("spot_check")]
+    | Annotated[_by_outcome(ProvinceAccepted, ProvinceReturned), Tag("province_audit")],
+    Discriminator(_kind_of, custom_error_type="decision_kind", custom_error_message=(
+        "kind is required and must be one of plan_review, plan_revision, submission_grading, "
+        "county_assessment_scoring, rectification, spot_check, province_audit")),
 ]
 
 DECISION_MODELS: tuple[type[BaseModel], ...] = (

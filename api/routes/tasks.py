@@ -178,8 +178,7 @@ def reassign_task(task_id: TaskId, body: Reassignment, session: SessionDep, user
              responses=error_responses(409, 412))
 def complete_task(
     task_id: TaskId, session: SessionDep, user: CurrentUser,
-    # Body() replaces the union's own Field: it repeats the discriminator, or errors would list every variant.
-    decision: Annotated[Decision, Body(discriminator="kind", openapi_examples=openapi_examples())],
+    decision: Annotated[Decision, Body(openapi_examples=openapi_examples())],
     if_match: IfMatch = None, idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Record the decision and queue it (202): a flow run applies it; follow the `self` link."""
