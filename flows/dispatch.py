@@ -26,7 +26,7 @@ def pending_entries(limit: int) -> list[OutboxEntry]:
 def _request(entry: OutboxEntry) -> TransitionRequest:
     return TransitionRequest(campaign=entry.campaign, county=entry.county, school=entry.school, event=entry.event,
                              actor=entry.actor, payload=entry.payload, task_id=entry.task_id,
-                             command_key=f"task:{entry.task_id}:{entry.event}")
+                             command_key=entry.command_key())
 
 
 def _settle(applied: dict[int, str | None], refused: dict[int, str]) -> None:

@@ -2,8 +2,8 @@
 from functools import cache
 
 from pydantic import BaseModel
-from sqlalchemy import (Connection, Integer, Row, Select, String, bindparam, cast, exists, insert, literal, or_, select,
-                        update)
+from sqlalchemy import (Connection, Integer, Row, Select, String, bindparam, cast, exists, func, insert, literal, or_,
+                        select, update)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -118,10 +118,13 @@ def _context_query() -> Select:
                   HumanTask.subject == literal("submission:") + cast(Submission.id, String)))
     teaches = select(TeacherEnrolment.id).where(TeacherEnrolment.school_enrolment_id == HumanTask.school_enrolment_id,
                                                 TeacherEnrolment.teacher_id == uid)
+    decided = (select(func.coalesce(func.max(OutboxEntry.task_attempt), 0)).where(OutboxEntry.task_id == HumanTask.id)
+               .scalar_subquery())
     school, county = aliased(Unit), aliased(Unit)
     return (select(HumanTask.id, HumanTask.kind, HumanTask.candidate_role, HumanTask.status, HumanTask.claimed_by,
-                   HumanTask.version, HumanTask.subject, HumanTask.campaign_id, SchoolEnrolment.state.label("state"), visible.label("visible"),
-                   exists(own).label("own_submission"), exists(teaches).label("teaches_there"),
+                   HumanTask.version, HumanTask.subject, HumanTask.campaign_id, SchoolEnrolment.state.label("state"),
+                   visible.label("visible"), exists(own).label("own_submission"), exists(teaches).label("teaches_there"),
+                   decided.label("decided_attempts"),
                    Campaign.code.label("campaign"), Campaign.status.label("campaign_status"),
                    Campaign.closed_at.label("closed_at"), school.code.label("school"), county.code.label("county"))
             .join(SchoolEnrolment, SchoolEnrolment.id == HumanTask.school_enrolment_id)
@@ -132,8 +135,8 @@ def _context_query() -> Select:
 
 
 def _completion_context(session: Session, user: Principal, task_id: int) -> Row | None:
-    """In one round trip: the task's state, whether the user may see it, its independence facts, whether its campaign is closed, and the
-    codes its outbox row carries."""
+    """In one round trip: the task's state, whether the user may see it, its independence facts, whether its campaign
+    is closed, how many times it was decided before, and the codes its outbox row carries."""
     return session.connection().execute(
         _context_query(), {"task_id": task_id, "uid": user.id, "unit_id": user.unit_id, "role": str(user.role)}).first()
 
@@ -158,8 +161,9 @@ def complete(session: Session, user: Principal, task_id: int, decision: BaseMode
     if task.status != TaskStatus.OPEN or task.claimed_by not in (None, user.username):
         raise TaskConflict(f"task {task.id} is not open or is held by someone else")
     fired = lifecycle_event(decision)
-    entry = OutboxEntry(task_id=task.id, campaign=context.campaign, county=context.county, school=context.school,
-                        event=fired[0] if fired else None, payload=fired[1] if fired else {}, actor=user.username)
+    # The attempt read here stays right: a reopening changes the task's version, so the conditional UPDATE then fails.
+    entry = OutboxEntry(task_id=task.id, task_attempt=context.decided_attempts + 1, campaign=context.campaign,
+                        county=context.county, school=context.school, event=fired[0] if fired else None, payload=fired[1] if fired else {}, actor=user.username)
     entry.id = _complete_and_queue(session.connection(), entry, {
         "task_id": task.id, "expected": task.version, "next": task.version + 1, "actor": user.username,
         "decision": decision.model_dump(mode="json", exclude_none=True), "now": utcnow()})

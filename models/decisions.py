@@ -1,11 +1,16 @@
 """Typed decisions per human-task kind (and outcome), and the lifecycle event each one fires."""
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from models.enums import Grade, SchoolEvent as E, TaskKind
+from models.text import FreeText, Reason, required_text, single_line
 
-Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S", description="Why; required.")]
+PlanText = required_text(20000)
+ThemeText = required_text(200)
+ReportText = required_text(5000)
+AbilityCode = single_line(16)
+ItemName = single_line(64)
 
 # Example payloads for the OpenAPI document (a school under yanzhou-2022 and its annex-1 table).
 _PLAN = {
@@ -31,14 +36,14 @@ def _examples(*examples: dict[str, Any]) -> ConfigDict:
 
 class _Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    comment: str = Field(default="", max_length=2000)
+    comment: FreeText = ""
 
 
 class PlanFiled(_Decision):
     """County office: file (备案) the school's plans."""
 
     model_config = _examples({"kind": "plan_review", "outcome": "file", "comment": "四项规划齐全，同意备案"})
-    kind: Literal["plan_review"] = "plan_review"
+    kind: Literal["plan_review"]
     outcome: Literal["file"]
 
 
@@ -47,7 +52,7 @@ class PlanReturned(_Decision):
 
     model_config = _examples({"kind": "plan_review", "outcome": "return",
                               "reason": "研修计划缺少学时安排，请补充后重新提交"})
-    kind: Literal["plan_review"] = "plan_review"
+    kind: Literal["plan_review"]
     outcome: Literal["return"]
     reason: Reason
 
@@ -56,18 +61,18 @@ class PlanDocuments(BaseModel):
     """The plans a school files (000 学校职责 1) and its chosen micro-abilities (003)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PLAN]})
-    development_plan: str = Field(min_length=1, max_length=20000)
-    research_plan: str = Field(min_length=1, max_length=20000)
-    assessment_plan: str = Field(min_length=1, max_length=20000)
-    research_theme: str = Field(min_length=1, max_length=200)
-    micro_abilities: list[str] | None = None
+    development_plan: PlanText
+    research_plan: PlanText
+    assessment_plan: PlanText
+    research_theme: ThemeText
+    micro_abilities: list[AbilityCode] | None = None
 
 
 class PlanRevisionDecision(_Decision):
     """School admin: resubmit revised plans."""
 
     model_config = _examples({"kind": "plan_revision", "plan": _PLAN, "comment": "已按县工程办意见补充学时安排"})
-    kind: Literal["plan_revision"] = "plan_revision"
+    kind: Literal["plan_revision"]
     plan: PlanDocuments
 
 
@@ -77,12 +82,12 @@ class SubmissionGradingDecision(_Decision):
     model_config = _examples({"kind": "submission_grading",
                               "items": {"学情分析方案": "excellent", "学情分析报告": "pass"},
                               "comment": "方案完整；报告的数据分析可再深入"})
-    kind: Literal["submission_grading"] = "submission_grading"
-    items: dict[str, Grade] = Field(min_length=1)
+    kind: Literal["submission_grading"]
+    items: dict[ItemName, Grade] = Field(min_length=1)
 
 
 class _CountyScores(_Decision):
-    kind: Literal["county_assessment_scoring"] = "county_assessment_scoring"
+    kind: Literal["county_assessment_scoring"]
     scores: dict[str, float] = Field(default_factory=dict)
     self_scores: dict[str, float] | None = None
     works_sent_up: int | None = Field(default=None, ge=0)
@@ -111,15 +116,15 @@ class RectificationDecision(_Decision):
     """School admin: report the rectification done and ask to be assessed again."""
 
     model_config = _examples({"kind": "rectification", "report": "已补齐校本研修活动记录并落实帮扶措施，请求重新考核"})
-    kind: Literal["rectification"] = "rectification"
-    report: str = Field(min_length=1, max_length=5000)
+    kind: Literal["rectification"]
+    report: ReportText
 
 
 class SpotCheckPassed(_Decision):
     """City expert: the spot check passed."""
 
     model_config = _examples({"kind": "spot_check", "outcome": "pass", "comment": "抽查材料真实完整"})
-    kind: Literal["spot_check"] = "spot_check"
+    kind: Literal["spot_check"]
     outcome: Literal["pass"]
 
 
@@ -128,7 +133,7 @@ class SpotCheckFailed(_Decision):
 
     model_config = _examples({"kind": "spot_check", "outcome": "fail",
                               "reason": "抽查发现3名教师的课堂实录与提交材料不符"})
-    kind: Literal["spot_check"] = "spot_check"
+    kind: Literal["spot_check"]
     outcome: Literal["fail"]
     reason: Reason
 
@@ -137,7 +142,7 @@ class ProvinceAccepted(_Decision):
     """Province auditor: accept the school; its teachers' hours are credited."""
 
     model_config = _examples({"kind": "province_audit", "outcome": "accept", "comment": "审核通过，整校认定"})
-    kind: Literal["province_audit"] = "province_audit"
+    kind: Literal["province_audit"]
     outcome: Literal["accept"]
 
 
@@ -146,7 +151,7 @@ class ProvinceReturned(_Decision):
 
     model_config = _examples({"kind": "province_audit", "outcome": "return",
                               "reason": "学时数据与平台记录不一致，请核实后整改"})
-    kind: Literal["province_audit"] = "province_audit"
+    kind: Literal["province_audit"]
     outcome: Literal["return"]
     reason: Reason
 
@@ -155,11 +160,23 @@ def _by_outcome(*models: type) -> Any:
     return Annotated[models[0] | models[1], Field(discriminator="outcome")]
 
 
+def _kind_of(value: Any) -> str | None:
+    return value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+
+
+# A callable discriminator: its schema is a plain oneOf (a `kind` mapping onto the nested `outcome` unions would not
+# be valid OpenAPI), and as its own metadata it survives FastAPI's Body(), which replaces the union's Field.
 Decision = Annotated[
-    _by_outcome(PlanFiled, PlanReturned) | PlanRevisionDecision | SubmissionGradingDecision
-    | _by_outcome(CountyPassed, CountyFailed) | RectificationDecision | _by_outcome(SpotCheckPassed, SpotCheckFailed)
-    | _by_outcome(ProvinceAccepted, ProvinceReturned),
-    Field(discriminator="kind"),
+    Annotated[_by_outcome(PlanFiled, PlanReturned), Tag("plan_review")]
+    | Annotated[PlanRevisionDecision, Tag("plan_revision")]
+    | Annotated[SubmissionGradingDecision, Tag("submission_grading")]
+    | Annotated[_by_outcome(CountyPassed, CountyFailed), Tag("county_assessment_scoring")]
+    | Annotated[RectificationDecision, Tag("rectification")]
+    | Annotated[_by_outcome(SpotCheckPassed, SpotCheckFailed), Tag("spot_check")]
+    | Annotated[_by_outcome(ProvinceAccepted, ProvinceReturned), Tag("province_audit")],
+    Discriminator(_kind_of, custom_error_type="decision_kind", custom_error_message=(
+        "kind is required and must be one of plan_review, plan_revision, submission_grading, "
+        "county_assessment_scoring, rectification, spot_check, province_audit")),
 ]
 
 DECISION_MODELS: tuple[type[BaseModel], ...] = (

@@ -12,6 +12,7 @@ from models.policy import Policy
 from models.rubric import SchoolFacts, load_rubric, score_sheet
 from models.grading import summarise_review
 from models.rules import TeacherStanding, hours_shortfall
+from models.text import has_visible_text
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def plan_is_complete(ctx: TransitionContext) -> str | None:
     plan = ctx.payload.get("plan")
     if not isinstance(plan, Mapping):
         return "payload.plan is missing"
-    missing = [k for k in PLAN_DOCUMENTS if not str(plan.get(k) or "").strip()]
+    missing = [k for k in PLAN_DOCUMENTS if not has_visible_text(str(plan.get(k) or ""))]
     return f"plan lacks {', '.join(missing)}" if missing else None
 
 
@@ -64,7 +65,7 @@ def every_teacher_chose_validly(ctx: TransitionContext) -> str | None:
 
 def reason_is_given(ctx: TransitionContext) -> str | None:
     """Every return or failure is a recorded decision with a reason."""
-    return None if str(ctx.payload.get("reason") or "").strip() else "a reason is required"
+    return None if has_visible_text(str(ctx.payload.get("reason") or "")) else "a reason is required"
 
 
 def school_has_teachers(ctx: TransitionContext) -> str | None:

@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.clock import utcnow
@@ -17,11 +17,24 @@ class OutboxStatus(StrEnum):
     REFUSED = "refused"
 
 
-class OutboxEntry(SQLModel, table=True):
-    """One decision to apply: written with the task's decision in the same transaction."""
+PENDING_ONLY = text("status = 'pending'")
 
+
+class OutboxEntry(SQLModel, table=True):
+    """One decision to apply: written with the task's decision in the same transaction.
+
+    A task whose decision was refused reopens and is decided again: each decision is one attempt of the task,
+    numbered from 1; a task has at most one pending decision at a time. (`attempts` counts dispatches.)
+    """
+
+    __table_args__ = (
+        UniqueConstraint("task_id", "task_attempt", name="uq_outboxentry_task_attempt"),
+        Index("uq_outboxentry_pending_task", "task_id", unique=True,
+              sqlite_where=PENDING_ONLY, postgresql_where=PENDING_ONLY),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    task_id: int = Field(foreign_key="humantask.id", unique=True)
+    task_id: int = Field(foreign_key="humantask.id")
+    task_attempt: int = Field(default=1, ge=1)  # which decision of its task: 1, then 2 after a refusal, ...
     campaign: str = Field(max_length=64)
     county: str = Field(max_length=64)
     school: str = Field(max_length=64)
@@ -34,6 +47,12 @@ class OutboxEntry(SQLModel, table=True):
     flow_run_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     applied_at: datetime | None = None
+
+    def command_key(self) -> str:
+        """The key a transition records for this decision: a later attempt of the task is a new decision."""
+        if self.task_attempt == 1:  # the key decisions carried before tasks could be decided again
+            return f"task:{self.task_id}:{self.event}"
+        return f"task:{self.task_id}:attempt-{self.task_attempt}:{self.event}"
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -27,6 +27,7 @@ from models.evidence import Evidence, UploadStatus
 from models.file_types import SNIFF_BYTES, content_type_of, original_file_name, sniff
 from models.org import Principal
 from models.policy import MB
+from models.text import one_line, single_line
 
 
 class SharedPathRoute(APIRoute):
@@ -45,7 +46,7 @@ router = APIRouter(tags=["evidence"], responses=error_responses(400, 401, 403, 4
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="Repeat a POST safely with the same key.")]
 DIRECT_CAP = 100 * MB  # the policy schema's ceiling on direct uploads; each campaign's own limit is checked after
-NO_NUL = r"^[^\x00]+$"  # PostgreSQL text cannot hold NUL
+Code, AbilityCode, ItemCode = single_line(64), single_line(16), single_line(32)
 FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields around the file
 _UPLOAD = {"campaign": "live-demo-yanzhou-2022-s2022", "school": "DEMO-X1-S001", "teacher": "DEMO-X1-S001-t001",
            "micro_ability": "A1", "item": "lesson_video", "file_name": "王老师 课堂实录（终稿）.mp4", "size": 73400320,
@@ -56,14 +57,13 @@ class UploadFields(BaseModel):
     """Where a file belongs and what it promises to be; the server fixes its key, never from this text."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_UPLOAD]})
-    campaign: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-    school: str = Field(min_length=1, max_length=64, pattern=NO_NUL, description="The school's unit code.")
-    teacher: str | None = Field(default=None, min_length=1, max_length=64, pattern=NO_NUL,
-                                description="The teacher's username; a teacher's own by default, none for school-wide.")
-    micro_ability: str | None = Field(default=None, min_length=1, max_length=16, pattern=NO_NUL)
-    item: str = Field(min_length=1, max_length=32, pattern=NO_NUL,
-                      description="An evidence item of the campaign's policy.")
-    file_name: Annotated[str, AfterValidator(original_file_name)] = Field(
+    campaign: Code
+    school: Code = Field(description="The school's unit code.")
+    teacher: Code | None = Field(
+        default=None, description="The teacher's username; a teacher's own by default, none for school-wide.")
+    micro_ability: AbilityCode | None = None
+    item: ItemCode = Field(description="An evidence item of the campaign's policy.")
+    file_name: Annotated[str, AfterValidator(one_line), AfterValidator(original_file_name)] = Field(
         min_length=1, max_length=1000, description="The original name, kept for download; a path is refused.")
     size: int = Field(ge=1, le=5 * 1024 * MB, description="Bytes; at most the item's limit.")
     sha256: Annotated[str, AfterValidator(str.lower)] = Field(pattern=r"^[0-9a-fA-F]{64}$")

@@ -18,6 +18,7 @@ from infra.settings import get_settings
 from models.decisions import Decision, openapi_examples
 from models.errors import NotFound, PreconditionFailed
 from models.outbox import OutboxEntry
+from models.text import single_line
 
 router = APIRouter(tags=["tasks"], responses=error_responses(400, 401, 403, 404, 422))
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -98,6 +99,7 @@ class DecisionStatus(BaseModel):
 
     id: int
     task_id: int
+    task_attempt: int = Field(description="Which decision of its task: 1, then 2 once a refusal reopened it, ...")
     status: str
     event: str | None
     flow_run_id: str | None
@@ -133,8 +135,8 @@ def _decision_status(entry: OutboxEntry) -> DecisionStatus:
     links = {"self": f"/decisions/{entry.id}", "task": f"/tasks/{entry.task_id}"}
     if entry.flow_run_id:
         links["flow_run"] = f"{get_settings().prefect_ui}/runs/flow-run/{entry.flow_run_id}"
-    return DecisionStatus(id=entry.id, task_id=entry.task_id, status=entry.status, event=entry.event,
-                          flow_run_id=entry.flow_run_id, error=entry.last_error, links=links)
+    return DecisionStatus(id=entry.id, task_id=entry.task_id, task_attempt=entry.task_attempt, status=entry.status,
+                          event=entry.event, flow_run_id=entry.flow_run_id, error=entry.last_error, links=links)
 
 
 @router.get("/tasks", response_model=TaskPage)
@@ -185,10 +187,13 @@ def release_task(task_id: TaskId, session: SessionDep, user: CurrentUser, if_mat
     return _change(task_id, session, user, if_match, idempotency_key, inbox.release, "release")
 
 
+Username = single_line(64, "The reviewer's username.")
+
+
 class Reassignment(BaseModel):
     """Whom an office hands the task to."""
 
-    to: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00]+$")
+    to: Username
 
 
 @router.post("/tasks/{task_id}/reassign", response_model=TaskView, responses=error_responses(409, 412))

@@ -55,11 +55,13 @@ def check(task_id: int, decision) -> None:
 
 def test_grades_of_the_micro_abilitys_own_items_pass(tasks):
     check(tasks[TaskKind.SUBMISSION_GRADING],
-          SubmissionGradingDecision(items={"学情分析方案": "excellent", "学情分析报告": "pass"}))
+          SubmissionGradingDecision(kind="submission_grading",
+                                    items={"学情分析方案": "excellent", "学情分析报告": "pass"}))
 
 
 def test_an_unknown_evidence_item_is_named_and_refused(tasks):
-    decision = SubmissionGradingDecision(items={"学情分析方案": "pass", "课堂实录": "excellent"})
+    decision = SubmissionGradingDecision(kind="submission_grading",
+                                         items={"学情分析方案": "pass", "课堂实录": "excellent"})
     with pytest.raises(UnknownItems, match="'课堂实录' not among the evidence items of micro-ability A1") as refused:
         check(tasks[TaskKind.SUBMISSION_GRADING], decision)
     assert refused.value.status_code == 422 and refused.value.unknown == ["课堂实录"]
@@ -68,11 +70,12 @@ def test_an_unknown_evidence_item_is_named_and_refused(tasks):
 
 
 def test_a_score_off_the_rubric_is_refused(tasks):
-    decision = CountyPassed(outcome="pass", scores={"management_team": 1, "team_spirit": 1},
-                            self_scores={"management_team": 1})
+    decision = CountyPassed(kind="county_assessment_scoring", outcome="pass",
+                            scores={"management_team": 1, "team_spirit": 1}, self_scores={"management_team": 1})
     with pytest.raises(UnknownItems, match="scores: 'team_spirit' not among the items of rubric yanzhou-2022-annex1"):
         check(tasks[TaskKind.COUNTY_ASSESSMENT_SCORING], decision)
-    check(tasks[TaskKind.COUNTY_ASSESSMENT_SCORING], CountyPassed(outcome="pass", scores={"management_team": 1}))
+    check(tasks[TaskKind.COUNTY_ASSESSMENT_SCORING],
+          CountyPassed(kind="county_assessment_scoring", outcome="pass", scores={"management_team": 1}))
 
 
 def test_the_api_answers_422_naming_the_unknown_item(tasks):

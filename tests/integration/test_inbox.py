@@ -127,6 +127,51 @@ def test_wrong_kind_missing_reason_and_wrong_role_are_refused(submitted):
     assert expert.status_code == 404  # not in a county expert's inbox: not theirs to see, so not to decide
 
 
+@pytest.mark.parametrize("reason", ["\u0000", "\u200b", "\ufeff\u200b"], ids=["nul", "zero-width", "bom"])
+def test_a_reason_with_nothing_visible_is_refused_and_the_task_unchanged(submitted, reason):
+    http, campaign = submitted
+    office = auth(http, "demo-county-office")
+    task = review_task(http, campaign, office)
+    before = http.get(f"/tasks/{task['id']}", headers=office).json()
+    answer = http.post(f"/tasks/{task['id']}/complete", headers=office,
+                       json={"kind": "plan_review", "outcome": "return", "reason": reason})
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in answer.json()["errors"]] == ["body.plan_review.return.reason"]
+    assert http.get(f"/tasks/{task['id']}", headers=office).json() == before
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.task_id == task["id"])) == 0
+    assert school_state(campaign) == SchoolState.PLAN_SUBMITTED
+
+
+def test_control_characters_are_refused_in_every_free_text_field(submitted):
+    http, campaign = submitted
+    office = auth(http, "demo-county-office")
+    task = review_task(http, campaign, office)
+    bodies = {
+        "body.plan_review.file.comment": {"kind": "plan_review", "outcome": "file", "comment": "同意\u0007备案"},
+        "body.plan_review.return.reason": {"kind": "plan_review", "outcome": "return", "reason": "主题\r不清"},
+    }
+    for field, body in bodies.items():
+        answer = http.post(f"/tasks/{task['id']}/complete", headers=office, json=body)
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field
+        assert "U+0007" in answer.json()["errors"][0]["message"] or "U+000D" in answer.json()["errors"][0]["message"]
+    moved = http.post(f"/tasks/{task['id']}/reassign", headers=office, json={"to": "demo-county-office\u001b"})
+    assert moved.status_code == 422 and moved.json()["errors"][0]["field"] == "body.to"
+    kept = http.post(f"/tasks/{task['id']}/complete", headers=office,
+                     json={"kind": "plan_review", "outcome": "return", "reason": "第一，主题不清；\r\n第二，\t学时不足"})
+    assert kept.status_code == 202
+
+
+def test_a_decision_without_kind_is_refused_naming_kind(submitted):
+    http, campaign = submitted
+    office = auth(http, "demo-county-office")
+    task = review_task(http, campaign, office)
+    answer = http.post(f"/tasks/{task['id']}/complete", headers=office, json={"outcome": "file"})
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+    assert "kind" in answer.json()["errors"][0]["message"]
+    assert http.get(f"/tasks/{task['id']}", headers=office).json()["status"] == "open"
+
+
 def test_twenty_concurrent_completions_one_wins(submitted):
     http, campaign = submitted
     office = auth(http, "demo-county-office")

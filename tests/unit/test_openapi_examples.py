@@ -39,6 +39,16 @@ def test_each_decision_kind_has_an_example_that_is_read_as_that_kind(model):
         assert isinstance(DECISION.validate_python(example), model)  # extra="forbid": no stray keys either
 
 
+@pytest.mark.parametrize("model", DECISION_MODELS, ids=lambda m: m.__name__)
+def test_each_decision_requires_its_kind(model):
+    """A body without `kind` is no decision of any kind (a default would read {"outcome": "file"} as a plan review)."""
+    schema = SCHEMAS[model.__name__]
+    assert "kind" in schema["required"] and "default" not in schema["properties"]["kind"]
+    example = {k: v for k, v in schema["examples"][0].items() if k != "kind"}
+    with pytest.raises(ValueError, match="kind"):
+        model.model_validate(example)
+
+
 def test_named_request_examples_cover_every_decision_kind():
     named = openapi_examples()
     assert list(named) == [model.__name__ for model in DECISION_MODELS]
