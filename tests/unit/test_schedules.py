@@ -26,7 +26,8 @@ def deployments():
 def test_each_schedule_is_a_cron_in_china_time(deployments):
     assert {name: (d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone) for name, d in deployments.items()} \
         == {"daily-reminders": ("0 8 * * *", "Asia/Shanghai"), "weekly-progress": ("0 8 * * 1", "Asia/Shanghai"),
-            "year-end-closeout-due": ("0 23 31 12 *", "Asia/Shanghai")}
+            "year-end-closeout-due": ("0 23 31 12 *", "Asia/Shanghai"),
+            "audit-checkpoint": ("55 23 * * *", "Asia/Shanghai")}
 
 
 def test_daily_reminders_run_at_eight_in_the_morning_beijing_time(deployments):
@@ -56,3 +57,15 @@ def test_year_end_closeout_runs_new_years_eve_at_eleven_beijing_time(deployments
     # 2022-12-31 15:30 UTC is already 23:30 in Shanghai: that year's run has passed
     assert next_runs(deployments["year-end-closeout-due"], datetime(2022, 12, 31, 15, 30, tzinfo=UTC), n=1) == [
         datetime(2023, 12, 31, 23, tzinfo=SHANGHAI)]
+
+
+def test_audit_checkpoint_runs_every_night_at_five_to_midnight_beijing_time(deployments):
+    runs = next_runs(deployments["audit-checkpoint"], datetime(2022, 11, 24, 9, tzinfo=SHANGHAI))
+    assert runs == [datetime(2022, 11, d, 23, 55, tzinfo=SHANGHAI) for d in (24, 25, 26)]
+    assert runs[0].astimezone(UTC) == datetime(2022, 11, 24, 15, 55, tzinfo=UTC)
+    # 2022-11-24 16:00 UTC is already past midnight in Shanghai: the next run is that (China) day's
+    assert next_runs(deployments["audit-checkpoint"], datetime(2022, 11, 24, 16, tzinfo=UTC), n=1) == [
+        datetime(2022, 11, 25, 23, 55, tzinfo=SHANGHAI)]
+    # the year-end closeout (23:00 Dec 31) comes before that night's checkpoint, which it writes too
+    new_years_eve = next_runs(deployments["audit-checkpoint"], datetime(2022, 12, 31, 23, tzinfo=SHANGHAI), n=1)
+    assert new_years_eve == [datetime(2022, 12, 31, 23, 55, tzinfo=SHANGHAI)]
