@@ -220,11 +220,12 @@ def test_the_checkpoint_command_writes_then_skips(fresh_database, store, tmp_pat
     ids = append(2)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TISHENG_", "PREFECT_"))}
     env.update(TISHENG_DATA_DIR=str(tmp_path / "data"), TISHENG_DATABASE_URL=fresh_database,
-               TISHENG_EVIDENCE_URL=store.url)
+               TISHENG_EVIDENCE_URL=store.url,
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="240")  # a loaded 2-core machine starts it slowly
 
     def checkpoint_command() -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "tisheng_cli.main", "audit", "checkpoint"], env=env,
-                              capture_output=True, text=True, timeout=300)
+                              capture_output=True, text=True, timeout=400)
 
     first = checkpoint_command()
     assert first.returncode == 0, first.stderr
