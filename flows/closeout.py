@@ -1,4 +1,5 @@
-"""The year-end closeout (issue 6 item 3): freeze, close out live schools, the 附件2 summary, reports, carry-over.
+"""The year-end closeout (issue 6 item 3): freeze, close out live schools, the 附件2 summary, reports, carry-over,
+and an audit checkpoint anchoring the closeout's entries.
 
 Deployed on a cron of Dec 31 23:00 Asia/Shanghai and run on demand by `tisheng closeout CAMPAIGN`.
 """
@@ -12,6 +13,7 @@ from prefect import flow, tags, unmapped
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from pydantic import BaseModel
 
+from flows.audit import audit_checkpoint
 from infra.closeout_report import CSV_TYPE, XLSX_TYPE, csv_bytes, xlsx_bytes
 from models.closeout import REPORT_NAMES, artifact_key, next_campaign_code, report_key, roll_up
 from tasks.closeout import (
@@ -25,7 +27,7 @@ CLOSE_OUT_BATCH = 500
 task runs, small enough that one batch holds its row locks for well under a second."""
 ARTIFACT_STEP = 5.0  # percent of progress between two updates of the progress artifact
 COUNTIES_PER_TASK = 10  # a task run costs about as much as a county's two artifacts
-FIXED_STEPS = 4  # freeze, figures, reports, carry-over; plus one per close-out batch and per group of counties
+FIXED_STEPS = 5  # freeze, figures, reports, carry-over, audit checkpoint; plus one per close-out batch and county group
 
 _listener: ContextVar[Callable[[int, int, str], None] | None] = ContextVar("closeout_listener", default=None)
 
@@ -53,6 +55,7 @@ class CloseoutResult(BaseModel):
     county_artifacts: list[str]
     next_campaign: str
     carried: dict[str, int]
+    audit_checkpoint: str
 
 
 class _Progress:
@@ -105,12 +108,14 @@ def closeout_flow(campaign: str, next_campaign: str | None = None) -> CloseoutRe
         progress.advance(f"artifacts of {group[0].county.code}…{group[-1].county.code}")
     carried = carrying.result()
     progress.advance(f"{carried['teachers']} teacher(s) carried over to {following}")
+    anchored = audit_checkpoint()  # the closeout's entries are anchored before it reports done
+    progress.advance(anchored.summary)
     return CloseoutResult(
         campaign=campaign, closed_at=frozen.closed_at.isoformat(), schools=summary.levels.get("school", 0),
         teachers=summary.province.figures.teachers, passed=summary.province.figures.passed,
         closed_out=closed_out,
         reports={r.key: r.version_id for r in reports}, county_artifacts=county_keys, next_campaign=following,
-        carried=carried)
+        carried=carried, audit_checkpoint=anchored.summary)
 
 
 def run_closeout(campaign: str, next_campaign: str | None = None) -> CloseoutResult:

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
         "the local store at evidence_path if unset.")
     evidence_link_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60,
                                        description="Lifetime of presigned evidence upload tickets and download links.")
+    audit_checkpoint_years: int = Field(
+        default=10, ge=1, le=100,
+        description="COMPLIANCE retention of each audit checkpoint in the evidence store, in calendar years.")
     prefect_home: Path | None = Field(default=None, description="PREFECT_HOME; data_dir/prefect if unset.")
     prefect_database_url: str | None = Field(
         default=None, description="Database of the local Prefect server (postgresql+asyncpg://…); SQLite if unset."

@@ -40,3 +40,4 @@ def closeout(
                f"incomplete; {result.carried['teachers']} teacher(s) carried over to {result.next_campaign}")
     for key, version in result.reports.items():
         typer.echo(f"  {key} (version {version})")
+    typer.echo(f"  {result.audit_checkpoint}")

@@ -417,17 +417,51 @@ def tokens_revoke(name: Annotated[str, typer.Argument(help="Name of the token to
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check every audit entry's link and hash; exit 1 at the first broken one."""
+    """Check every audit entry's link and hash and the chain against every checkpoint; exit 1 naming each problem."""
     _prepare()
     from infra import repository as repo
+    from infra.audit_checkpoints import stored_checkpoints
     from infra.db import session_scope
-    from models.audit import verify_chain
+    from infra.evidence import get_evidence_store
+    from models.audit_verify import verify_against_checkpoints
+    from models.errors import DomainError
 
+    try:
+        checkpoints, store_problems = stored_checkpoints(get_evidence_store())
+    except DomainError as exc:
+        _fail(f"cannot read the audit checkpoints: {exc.detail}", code=1)
     with session_scope() as session:
-        report = verify_chain(repo.audit_entries(session))
-    if not report.ok:
-        _fail(f"audit chain broken at entry {report.broken_at}: {report.problem}", code=1)
-    typer.echo(f"audit chain OK: {report.entries} entries")
+        verdict = verify_against_checkpoints(repo.audit_entries(session), checkpoints, store_problems)
+    for problem in verdict.problems:
+        typer.echo(problem)
+    if not verdict.ok:
+        _fail(f"audit chain NOT OK: {len(verdict.problems)} problem(s) over {verdict.entries} entries and "
+              f"{verdict.checkpoints} checkpoint(s)", code=1)
+    if verdict.newest is None:
+        typer.echo(f"audit chain OK: {verdict.entries} entries, 0 checkpoints (nothing anchors the chain yet: "
+                   "run `tisheng audit checkpoint`)")
+        return
+    typer.echo(f"audit chain OK: {verdict.entries} entries, {verdict.checkpoints} checkpoints, newest checkpoint at "
+               f"entry {verdict.newest.entry_id} ({verdict.newest.label.removeprefix('the checkpoint of ')}); "
+               f"{verdict.unanchored} newer entries not anchored yet")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Write the audit chain's head to the evidence store under COMPLIANCE retention (skipped if it has not moved)."""
+    _prepare()
+    from prefect import tags
+
+    from flows.audit import audit_checkpoint as write_checkpoint
+    from infra.prefect_env import fast_flow_runs
+    from models.errors import DomainError
+
+    try:
+        with fast_flow_runs(), tags("tisheng", "on-demand"):
+            outcome = write_checkpoint()
+    except DomainError as exc:
+        _fail(exc.detail, code=1)
+    typer.echo(outcome.summary)
 
 
 @evidence_app.command("verify")

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 import flows.closeout
 from flows.closeout import closeout_due_campaigns, closeout_flow, run_closeout
 from infra import repository as repo
+from infra.audit_checkpoints import chain_head, stored_checkpoints
 from infra.closeout_report import CSV_HEADERS, SUMMARY_HEADERS
 from infra.db import session_scope
 from infra.evidence import get_evidence_store
@@ -197,6 +198,11 @@ def test_closeout_figures_reports_and_carry_over_are_the_same_on_a_rerun(
     assert (first.schools, first.teachers, first.passed) == (4, 9, 3)
     assert sorted(first.closed_out) == [codes["S2"], codes["S3"], codes["S4"]]
     assert first.carried == {"schools": 2, "teachers": 4, "hour_records": 2}
+    with session_scope() as session:
+        head = chain_head(session)
+    (anchored,) = stored_checkpoints(get_evidence_store())[0]  # the closeout's entries are anchored at its end
+    assert (anchored.entry_id, anchored.entry_hash, anchored.count) == (head.entry_id, head.entry_hash, head.count)
+    assert first.audit_checkpoint.startswith(f"audit checkpoint written at entry {head.entry_id} ")
     versions, xlsx, csv_data = read_store(campaign_code)
     check_xlsx(xlsx, codes)
     check_csv(csv_data, codes)
@@ -210,6 +216,8 @@ def test_closeout_figures_reports_and_carry_over_are_the_same_on_a_rerun(
     second = closeout_flow(campaign_code)
     assert second.closed_at == first.closed_at and second.closed_out == []
     assert second.carried == {"schools": 0, "teachers": 0, "hour_records": 0}
+    assert second.audit_checkpoint == f"audit checkpoint skipped: the head (entry {head.entry_id}) has not moved " \
+        f"since {anchored.label}"
     assert (second.schools, second.teachers, second.passed) == (4, 9, 3)
     assert next_campaign_rows(campaign_code) == carried
     versions, xlsx_again, csv_again = read_store(campaign_code)
