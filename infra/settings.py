@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(default=DEMO_SECRET, min_length=32, description="Signs access tokens (HS256, ≥ 32 bytes).")
     token_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Lifetime of an access token.")
+    login_max_failures: int = Field(default=5, ge=1, le=1000,
+                                    description="Failed logins of one username within the window that lock it.")
+    login_address_max_failures: int = Field(default=50, ge=1, le=100_000,
+                                            description="Failed logins from one client address that lock it.")
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60, description="How long a failed login counts.")
+    login_lock_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60, description="How long a lock-out lasts.")
     prefect_ui_url: str | None = Field(default=None, description="Prefect UI for run links; the local server's if unset.")
     smtp_url: str | None = Field(
         default=None, description="Reminder mail server: smtp://[user:password@]host:port (smtps:// for TLS, "
