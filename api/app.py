@@ -1,10 +1,22 @@
 """The FastAPI application: thin routes over the domain, problem+json for every error."""
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from api import problems
+from api.headers import SecurityHeaders
 from api.routes import auth, campaigns, evidence, notifications, tasks
 
-app = FastAPI(
+
+
+class TishengAPI(FastAPI):
+    """FastAPI with the security headers outside Starlette's error middleware, so a 500 carries them too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The usual stack, wrapped in SecurityHeaders."""
+        return SecurityHeaders(super().build_middleware_stack())
+
+
+app = TishengAPI(
     title="Tisheng",
     summary="提升工程2.0 approval pipeline: where every school stands, and why.",
     version="0.1.0",
