@@ -1,10 +1,13 @@
 """The FastAPI application: thin routes over the domain, problem+json for every error."""
 from fastapi import FastAPI
+from pydantic import ValidationError
 from starlette.types import ASGIApp
 
 from api import problems
 from api.headers import SecurityHeaders
 from api.routes import auth, campaigns, evidence, notifications, tasks
+from infra.log_redaction import install_redaction, settings_secrets
+from infra.settings import get_settings
 
 
 
@@ -22,6 +25,10 @@ app = TishengAPI(
     version="0.1.0",
 )
 problems.install(app)
+try:  # after uvicorn's and Prefect's logging set-up: the access log and every handler they made get the filter
+    install_redaction(settings_secrets(get_settings()))
+except ValidationError:  # bad settings are reported by the first request that needs them; the patterns still apply
+    install_redaction()
 app.include_router(auth.router)
 app.include_router(campaigns.router)
 app.include_router(tasks.router)
