@@ -1,11 +1,25 @@
 """The FastAPI application: thin routes over the domain, problem+json for every error."""
 from fastapi import FastAPI
+from pydantic import ValidationError
+from starlette.types import ASGIApp
 
 from api import docs, problems
+from api.headers import SecurityHeaders
 from api.problems import error_responses
 from api.routes import auth, campaigns, evidence, notifications, people, tasks
+from infra.log_redaction import install_redaction, settings_secrets
+from infra.settings import get_settings
 
-app = FastAPI(
+
+class TishengAPI(FastAPI):
+    """FastAPI with the security headers outside Starlette's error middleware, so a 500 carries them too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The usual stack, wrapped in SecurityHeaders."""
+        return SecurityHeaders(super().build_middleware_stack())
+
+
+app = TishengAPI(
     title="Tisheng",
     summary="提升工程2.0 approval pipeline: where every school stands, and why.",
     version="0.1.0",
@@ -15,6 +29,10 @@ app = FastAPI(
 )
 problems.install(app)
 docs.install(app)
+try:  # after uvicorn's and Prefect's logging set-up: the access log and every handler they made get the filter
+    install_redaction(settings_secrets(get_settings()))
+except ValidationError:  # bad settings are reported by the first request that needs them; the patterns still apply
+    install_redaction()
 app.include_router(auth.router)
 app.include_router(campaigns.router)
 app.include_router(tasks.router)

@@ -64,8 +64,8 @@ def install(app: FastAPI) -> None:
         response = problem(exc.status_code, exc.title, exc.detail, exc.errors)
         if exc.status_code == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
-        if retry_after := getattr(exc, "retry_after", None):
-            response.headers["Retry-After"] = str(retry_after)
+        if exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(OperationalError)

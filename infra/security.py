@@ -44,13 +44,13 @@ def issue_token(claims: TokenClaims, settings: Settings) -> str:
     now = utcnow()
     payload = {"sub": claims.username, "role": claims.role, "unit": claims.unit_id, "uid": claims.person_id, "iat": now,
                "exp": now + timedelta(minutes=settings.token_minutes)}
-    return jwt.encode(payload, settings.secret_key, algorithm="HS256")
+    return jwt.encode(payload, settings.secret_key.get_secret_value(), algorithm="HS256")
 
 
 def read_token(token: str, settings: Settings) -> TokenClaims | None:
     """The claims of a valid, unexpired token; None otherwise."""
     try:
-        data = jwt.decode(token, settings.secret_key, algorithms=["HS256"],
+        data = jwt.decode(token, settings.secret_key.get_secret_value(), algorithms=["HS256"],
                           options={"require": ["sub", "exp", "role", "unit", "uid"]})
         return TokenClaims(str(data["sub"]), str(data["role"]), int(data["unit"]), int(data["uid"]))
     except (jwt.PyJWTError, ValueError, TypeError):

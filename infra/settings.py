@@ -4,17 +4,20 @@ from pathlib import Path
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.redaction import redact
 
 
 DEMO_SECRET = "tisheng-demo-secret-not-for-production"
+URL_FIELDS = ("database_url", "evidence_url", "prefect_database_url", "smtp_url", "webhook_url")
 
 
 class Settings(BaseSettings):
     """Tisheng's configuration, read from TISHENG_* environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="TISHENG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TISHENG_", extra="ignore", hide_input_in_errors=True)
 
     data_dir: Path = Field(default=Path(".tisheng"), description="Root of every embedded default.")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under data_dir if unset.")
@@ -34,8 +37,15 @@ class Settings(BaseSettings):
     environment: Literal["demo", "production"] = Field(
         default="demo", description="'production' refuses the default secret key."
     )
-    secret_key: str = Field(default=DEMO_SECRET, min_length=32, description="Signs access tokens (HS256, ≥ 32 bytes).")
+    secret_key: SecretStr = Field(default=SecretStr(DEMO_SECRET),
+                                  description="Signs access tokens (HS256, ≥ 32 bytes); hidden in reprs.")
     token_minutes: int = Field(default=15, ge=1, le=24 * 60, description="Lifetime of an access token.")
+    login_max_failures: int = Field(default=5, ge=1, le=1000,
+                                    description="Failed logins of one username within the window that lock it.")
+    login_address_max_failures: int = Field(default=50, ge=1, le=100_000,
+                                            description="Failed logins from one client address that lock it.")
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60, description="How long a failed login counts.")
+    login_lock_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60, description="How long a lock-out lasts.")
     prefect_ui_url: str | None = Field(default=None, description="Prefect UI for run links; the local server's if unset.")
     smtp_url: str | None = Field(
         default=None, description="Reminder mail server: smtp://[user:password@]host:port (smtps:// for TLS, "
@@ -53,6 +63,13 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("String should have at least 32 characters")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -86,11 +103,16 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> "Settings":
-        if self.environment == "production" and self.secret_key == DEMO_SECRET:
+        if self.environment == "production" and self.secret_key.get_secret_value() == DEMO_SECRET:
             raise ValueError("TISHENG_SECRET_KEY must be set to a secret of your own in production")
         if self.environment == "production" and self.test_crash_point:
             raise ValueError("TISHENG_TEST_CRASH_POINT is for the fault-injection tests; unset it in production")
         return self
+
+    def __repr_args__(self):
+        """Fields as repr shows them: URLs with their passwords redacted (the secret key is a SecretStr)."""
+        for name, value in super().__repr_args__():
+            yield name, redact(value) if name in URL_FIELDS and isinstance(value, str) else value
 
     @property
     def db_url(self) -> str:

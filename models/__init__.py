@@ -6,6 +6,7 @@ from models.campaign import (
 )
 from models.evidence import Evidence, EvidenceUpload
 from models.human_task import HumanTask
+from models.login_throttle import LoginThrottle
 from models.org import Person, Unit
 from models.outbox import IdempotencyRecord, OutboxEntry
 from models.reminders import Notification, ReminderDelivery
@@ -13,6 +14,6 @@ from models.service_token import ServiceToken
 
 __all__ = [
     "AuditEntry", "CalendarOverride", "Campaign", "CountyQuota", "Evidence", "EvidenceUpload", "HourRecord",
-    "HumanTask", "IdempotencyRecord", "Notification", "OutboxEntry", "PeerReview", "MicroAbility", "Person",
-    "ReminderDelivery", "SchoolEnrolment", "ServiceToken", "Submission", "TeacherEnrolment", "Unit",
+    "HumanTask", "IdempotencyRecord", "LoginThrottle", "Notification", "OutboxEntry", "PeerReview", "MicroAbility",
+    "Person", "ReminderDelivery", "SchoolEnrolment", "ServiceToken", "Submission", "TeacherEnrolment", "Unit",
 ]

@@ -10,6 +10,7 @@ class DomainError(Exception):
     status_code = 400
     title = "Domain rule violated"
     errors: list[dict[str, str]] | None = None  # per field, shaped like the API's validation errors
+    retry_after: int | None = None  # seconds, answered as Retry-After
 
     def __init__(self, detail: str):
         super().__init__(detail)
@@ -91,6 +92,18 @@ class NotAuthenticated(DomainError):
 
     status_code = 401
     title = "Not authenticated"
+
+
+class LoginLocked(DomainError):
+    """Too many failed logins for this username or from this client address: logins wait until the lock ends."""
+
+    status_code = 429
+    title = "Too many login attempts"
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"too many failed logins for this username or from this address: try again in "
+                         f"{retry_after} s (the password was not checked)")
+        self.retry_after = retry_after
 
 
 class OutOfScope(DomainError):

@@ -9,6 +9,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from infra.log_redaction import install_redaction, settings_secrets
 from infra.prefect_env import configure_prefect_env
 from infra.settings import get_settings
 from tisheng_cli.bars import err, progress_bar, step_bars
@@ -45,6 +46,7 @@ def _prepare(log_level: str = "WARNING") -> None:
             f"TISHENG_{'_'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}"
             for e in exc.errors()))
     configure_prefect_env(settings, log_level, quiet_console=log_level != "INFO")
+    install_redaction(settings_secrets(settings))
     from infra.db import migrate
 
     migrate()

@@ -40,7 +40,7 @@ def evidence_store(url: str, secret: str) -> EvidenceStore:
 def get_evidence_store() -> EvidenceStore:
     """The store the settings name (TISHENG_EVIDENCE_URL, else the local one), ready; built once per URL and secret."""
     settings = get_settings()
-    return _ready_store(settings.evidence_store_url, settings.secret_key)
+    return _ready_store(settings.evidence_store_url, settings.secret_key.get_secret_value())
 
 
 @lru_cache(maxsize=4)

@@ -65,7 +65,7 @@ def test_bad_credentials_are_a_401_problem(api, username, password):
 def test_missing_forged_and_expired_tokens_are_refused(api):
     http, campaign = api
     expired = jwt.encode({"sub": "demo-county-office", "exp": datetime.now(UTC) - timedelta(minutes=1)},
-                         get_settings().secret_key, algorithm="HS256")
+                         get_settings().secret_key.get_secret_value(), algorithm="HS256")
     forged = jwt.encode({"sub": "demo-county-office", "exp": datetime.now(UTC) + timedelta(minutes=5)},
                         "another-secret-of-some-length-0123456789", algorithm="HS256")
     for headers in ({}, {"Authorization": f"Bearer {expired}"}, {"Authorization": f"Bearer {forged}"}):

@@ -32,7 +32,7 @@ def store(request, evidence_store, database, prefect_harness, monkeypatch):  # n
     """The test's store, made the one the settings name (so the flows' tasks find it)."""
     if isinstance(evidence_store, LocalEvidenceStore):
         url = str(evidence_store.root)
-        secret = get_settings().secret_key
+        secret = get_settings().secret_key.get_secret_value()
         evidence_store = LocalEvidenceStore(evidence_store.root, secret)
     else:
         endpoint = request.getfixturevalue("s3_server").endpoint
