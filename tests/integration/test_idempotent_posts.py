@@ -61,14 +61,14 @@ def evidence(campaign: str) -> list[Evidence]:
 
 
 def test_simultaneous_upload_starts_with_one_key_start_one_upload(campaign, local_store):
-    headers = {**auth(TEACHER), "Idempotency-Key": "start-1"}
+    headers = {**auth(TEACHER), "Idempotency-Key": f"start-{campaign}"}
     answers = race(lambda c: c.post("/evidence/uploads", json=promise(campaign, MP4), headers=headers))
     started = one_effect(answers)
     assert [u.id for u in uploads(campaign)] == [started["id"]]
 
 
 def test_simultaneous_direct_uploads_with_one_key_store_and_record_one_file(campaign, store):
-    data, headers = docx(), {**auth(f"{S1}-admin"), "Idempotency-Key": "direct-1"}
+    data, headers = docx(), {**auth(f"{S1}-admin"), "Idempotency-Key": f"direct-{campaign}"}
     form = {k: str(v) for k, v in promise(campaign, data, item="reflection", teacher=None, micro_ability=None,
                                           file_name="教学反思.docx").items() if v is not None}
     answers = race(lambda c: c.post("/evidence", data=form, files={"file": ("x.docx", data)}, headers=headers))
@@ -79,7 +79,7 @@ def test_simultaneous_direct_uploads_with_one_key_store_and_record_one_file(camp
 
 
 def test_a_refused_request_gives_its_key_back_for_a_retry(campaign, local_store):
-    headers = {**auth(TEACHER), "Idempotency-Key": "after-lock"}
+    headers = {**auth(TEACHER), "Idempotency-Key": f"after-lock-{campaign}"}
     lock(campaign, S1)
     refused(TestClient(app).post("/evidence/uploads", json=promise(campaign, MP4), headers=headers), 423)
     with session_scope() as session:
@@ -103,11 +103,11 @@ def test_a_claim_in_progress_answers_409_until_its_lease_runs_out(campaign, loca
 
     body = promise(campaign, MP4)
     with session_scope() as session:
-        session.add(IdempotencyRecord(username=TEACHER, key=f"held-{status}", status_code=IN_PROGRESS, body={},
+        session.add(IdempotencyRecord(username=TEACHER, key=f"held-{status}-{campaign}", status_code=IN_PROGRESS, body={},
                                       request_hash=fingerprint("POST", "/evidence/uploads", body),
                                       created_at=utcnow() - age))
     answer = TestClient(app).post("/evidence/uploads", json=body,
-                                  headers={**auth(TEACHER), "Idempotency-Key": f"held-{status}"})
+                                  headers={**auth(TEACHER), "Idempotency-Key": f"held-{status}-{campaign}"})
     assert answer.status_code == status, answer.text
     if status == 409:
         refused(answer, 409, "in progress")
