@@ -1,14 +1,28 @@
-"""Idempotency-Key on POSTs: the first answer is stored and replayed for the same key and caller."""
+"""Idempotency-Key on POSTs: a key is claimed before the effect, its answer stored with it and replayed after.
+
+Every POST that takes the header runs through `once`: the key is claimed in its own short transaction (a unique
+row per caller and key), so of two simultaneous requests exactly one does the work; the other gets the stored
+answer, or 409 while the first is still working. A request that fails gives its claim back, so a retry runs anew.
+"""
 import hashlib
 import json
+from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from models.errors import KeyReused
+from models.clock import utcnow
+from models.errors import KeyInProgress, KeyReused
 from models.org import Principal
 from models.outbox import IdempotencyRecord
+
+IN_PROGRESS = 0
+"""The status code of a claimed key whose answer is not stored yet."""
+LEASE = timedelta(minutes=15)
+"""How long a claim blocks its key; a request that died without answering frees it after this."""
 
 
 def fingerprint(method: str, path: str, body: object) -> str:
@@ -16,21 +30,64 @@ def fingerprint(method: str, path: str, body: object) -> str:
     return hashlib.sha256(json.dumps([method, path, body], sort_keys=True, default=str).encode()).hexdigest()
 
 
-def replay(session: Session, user: Principal, key: str | None, request_hash: str) -> JSONResponse | None:
-    """The stored answer for this key, or None when the key is new (or absent)."""
+def once(session: Session, user: Principal, key: str | None, request_hash: str,
+         handle: Callable[[], JSONResponse]) -> JSONResponse:
+    """`handle()` run at most once per caller and key; it must `remember` its answer before it commits."""
     if not key:
-        return None
-    record = session.scalars(select(IdempotencyRecord).where(
-        IdempotencyRecord.username == user.username, IdempotencyRecord.key == key)).first()
-    if record is None:
-        return None
-    if record.request_hash != request_hash:
-        raise KeyReused(f"Idempotency-Key '{key}' was used for a different request")
-    return JSONResponse(record.body, status_code=record.status_code, headers={"Idempotent-Replayed": "true"})
+        return handle()
+    if (stored := claim(session, user, key, request_hash)) is not None:
+        return stored
+    try:
+        return handle()
+    except BaseException:
+        release(session, user, key)
+        raise
+
+
+def claim(session: Session, user: Principal, key: str, request_hash: str) -> JSONResponse | None:
+    """None when this request now owns the key; the stored answer on a replay; KeyInProgress or KeyReused otherwise."""
+    with Session(session.get_bind()) as own:
+        own.add(IdempotencyRecord(username=user.username, key=key, request_hash=request_hash,
+                                  status_code=IN_PROGRESS, body={}))
+        try:
+            own.commit()
+            return None
+        except IntegrityError:
+            own.rollback()
+        record = own.scalars(select(IdempotencyRecord).where(
+            IdempotencyRecord.username == user.username, IdempotencyRecord.key == key)).one()
+        if record.request_hash != request_hash:
+            raise KeyReused(f"Idempotency-Key '{key}' was used for a different request")
+        if record.status_code != IN_PROGRESS:
+            return JSONResponse(record.body, status_code=record.status_code, headers={"Idempotent-Replayed": "true"})
+        if _take_over(own, record):
+            return None
+    raise KeyInProgress(f"a request with Idempotency-Key '{key}' is in progress; retry once it has answered")
+
+
+def _take_over(own: Session, record: IdempotencyRecord) -> bool:
+    """Claim a key whose holder died (its claim is older than the lease); True if this request got it."""
+    taken = own.execute(update(IdempotencyRecord).where(
+        IdempotencyRecord.id == record.id, IdempotencyRecord.status_code == IN_PROGRESS,
+        IdempotencyRecord.created_at == record.created_at, IdempotencyRecord.created_at < utcnow() - LEASE,
+    ).values(created_at=utcnow())).rowcount
+    own.commit()
+    return bool(taken)
 
 
 def remember(session: Session, user: Principal, key: str | None, request_hash: str, status: int, body: dict) -> None:
-    """Store the answer in the caller's transaction, so it commits with the effect."""
+    """Store the answer on the claimed key in the caller's transaction, so it commits with the effect."""
     if key:
-        session.add(IdempotencyRecord(username=user.username, key=key, request_hash=request_hash,
-                                      status_code=status, body=body))
+        session.execute(update(IdempotencyRecord).where(
+            IdempotencyRecord.username == user.username, IdempotencyRecord.key == key,
+            IdempotencyRecord.request_hash == request_hash,
+        ).values(status_code=status, body=body))
+
+
+def release(session: Session, user: Principal, key: str) -> None:
+    """Give back a claim whose request failed before answering (a stored answer is kept)."""
+    with Session(session.get_bind()) as own:
+        own.execute(delete(IdempotencyRecord).where(
+            IdempotencyRecord.username == user.username, IdempotencyRecord.key == key,
+            IdempotencyRecord.status_code == IN_PROGRESS))
+        own.commit()

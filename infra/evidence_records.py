@@ -194,6 +194,16 @@ def _discard(store: EvidenceStore, versions: list[StoredVersion]) -> None:
             pass  # held (the school was locked meanwhile) or already gone: nothing to undo
 
 
+def discard_unrecorded(session: Session, store: EvidenceStore, version: StoredVersion) -> None:
+    """Delete a stored version no evidence record names (a direct upload that failed after storing its bytes)."""
+    session.rollback()
+    recorded = session.scalar(select(Evidence.id).where(Evidence.key == version.key,
+                                                        Evidence.version_id == version.version_id))
+    session.rollback()
+    if recorded is None:
+        _discard(store, [version])
+
+
 def complete(session: Session, upload: PendingUpload, version: StoredVersion, file_type: str) -> tuple[Evidence, bool]:
     """The evidence record of a verified upload and whether this call created it (a repeat returns the first)."""
     enrolment = session.scalars(select(SchoolEnrolment).where(SchoolEnrolment.id == upload.school_enrolment_id)

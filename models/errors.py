@@ -134,6 +134,13 @@ class KeyReused(DomainError):
     title = "Idempotency-Key reused"
 
 
+class KeyInProgress(DomainError):
+    """Another request with this Idempotency-Key is still being handled; retry once it has answered."""
+
+    status_code = 409
+    title = "Idempotency-Key in progress"
+
+
 class UnknownItems(DomainError):
     """A decision grades or scores items its micro-ability or rubric does not have (they would be dropped unseen)."""
 

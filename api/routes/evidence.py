@@ -197,18 +197,20 @@ def start_upload(body: UploadFields, session: SessionDep, user: CurrentUser, sto
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Start a presigned upload straight to storage: the server fixes the key and caps the size at the promised one."""
     request_hash = idempotency.fingerprint("POST", "/evidence/uploads", body.model_dump(mode="json"))
-    if (stored := idempotency.replay(session, user, idempotency_key, request_hash)) is not None:
-        return stored
-    upload = records.start_upload(session, user, body.request())
-    ticket = store.presign_upload(upload.key, upload.max_size, link_lifetime())
-    upload.expires_at = ticket.expires_at
-    complete = f"/evidence/uploads/{upload.id}/complete"
-    answer = jsonable_encoder(UploadStarted(
-        id=upload.id, key=upload.key, status=upload.status, expires_at=ticket.expires_at, links={"complete": complete},
-        ticket=Ticket(url=ticket.url, fields=ticket.fields, max_size=ticket.max_size, expires_at=ticket.expires_at)))
-    idempotency.remember(session, user, idempotency_key, request_hash, 201, answer)
-    session.commit()
-    return JSONResponse(answer, status_code=201, headers={"Location": complete})
+
+    def start() -> JSONResponse:
+        upload = records.start_upload(session, user, body.request())
+        ticket = store.presign_upload(upload.key, upload.max_size, link_lifetime())
+        upload.expires_at = ticket.expires_at
+        complete = f"/evidence/uploads/{upload.id}/complete"
+        answer = jsonable_encoder(UploadStarted(
+            id=upload.id, key=upload.key, status=upload.status, expires_at=ticket.expires_at,
+            links={"complete": complete}, ticket=Ticket(url=ticket.url, fields=ticket.fields,
+                                                        max_size=ticket.max_size, expires_at=ticket.expires_at)))
+        idempotency.remember(session, user, idempotency_key, request_hash, 201, answer)
+        session.commit()
+        return JSONResponse(answer, status_code=201, headers={"Location": complete})
+    return idempotency.once(session, user, idempotency_key, request_hash, start)
 
 
 @router.post("/evidence/uploads/{upload_id:int}/complete", status_code=201, response_model=EvidenceView,
@@ -248,17 +250,24 @@ async def upload_directly(request: Request, session: SessionDep, user: CurrentUs
 
 def _direct(session: Session, user: Principal, store: EvidenceStore, fields: DirectFields, file: UploadFile,
             idempotency_key: str | None) -> JSONResponse:
+    """Claim the key, then store the file and record it; a failure after storing deletes what it stored."""
     wanted = fields.request(size=file.size)
     request_hash = idempotency.fingerprint("POST", "/evidence", {**fields.model_dump(mode="json"), "size": file.size})
-    if (stored := idempotency.replay(session, user, idempotency_key, request_hash)) is not None:
-        return stored
-    upload = records.pending(session, records.start_upload(session, user, wanted, direct=True))
-    session.commit()
-    file.file.seek(0)
-    sniffed = sniff(file.file.read(SNIFF_BYTES))
-    file.file.seek(0)
-    store.put(upload.key, file.file, wanted.size, content_type_of(sniffed) if sniffed else "application/octet-stream")
-    return _finish(session, user, store, upload, idempotency_key, request_hash)
+
+    def upload_once() -> JSONResponse:
+        upload = records.pending(session, records.start_upload(session, user, wanted, direct=True))
+        session.commit()
+        file.file.seek(0)
+        sniffed = sniff(file.file.read(SNIFF_BYTES))
+        file.file.seek(0)
+        kind = content_type_of(sniffed) if sniffed else "application/octet-stream"
+        version = store.put(upload.key, file.file, wanted.size, kind)
+        try:
+            return _finish(session, user, store, upload, idempotency_key, request_hash)
+        except BaseException:
+            records.discard_unrecorded(session, store, version)
+            raise
+    return idempotency.once(session, user, idempotency_key, request_hash, upload_once)
 
 
 @router.get("/evidence", response_model=EvidencePage)

@@ -161,16 +161,16 @@ def get_task(task_id: TaskId, session: SessionDep, user: CurrentUser, response: 
 
 def _change(task_id: int, session, user, if_match, key, action, name: str) -> JSONResponse:
     request_hash = idempotency.fingerprint("POST", f"/tasks/{task_id}/{name}", if_match)
-    stored = idempotency.replay(session, user, key, request_hash)
-    if stored is not None:
-        return stored
-    task = task_views.visible_task(session, user, task_id)
-    action(session, user, task, _version(if_match))
-    session.refresh(task)
-    body = jsonable_encoder(_view(task_views.visible_task_row(session, user, task_id)))
-    idempotency.remember(session, user, key, request_hash, 200, body)
-    session.commit()
-    return JSONResponse(body, headers={"ETag": f'"{task.version}"'})
+
+    def change() -> JSONResponse:
+        task = task_views.visible_task(session, user, task_id)
+        action(session, user, task, _version(if_match))
+        session.refresh(task)
+        body = jsonable_encoder(_view(task_views.visible_task_row(session, user, task_id)))
+        idempotency.remember(session, user, key, request_hash, 200, body)
+        session.commit()
+        return JSONResponse(body, headers={"ETag": f'"{task.version}"'})
+    return idempotency.once(session, user, key, request_hash, change)
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskView, responses=error_responses(409, 412))
@@ -213,15 +213,15 @@ def complete_task(
 ) -> JSONResponse:
     """Record the decision and queue it (202): a flow run applies it; follow the `self` link."""
     request_hash = idempotency.fingerprint("POST", f"/tasks/{task_id}/complete", decision.model_dump(mode="json"))
-    stored = idempotency.replay(session, user, idempotency_key, request_hash)
-    if stored is not None:
-        return stored
-    entry = inbox.complete(session, user, task_id, decision, _version(if_match))
-    body = jsonable_encoder(_decision_status(entry))
-    idempotency.remember(session, user, idempotency_key, request_hash, 202, body)
-    session.commit()
-    crash_point("decision-accepted")
-    return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
+
+    def complete() -> JSONResponse:
+        entry = inbox.complete(session, user, task_id, decision, _version(if_match))
+        body = jsonable_encoder(_decision_status(entry))
+        idempotency.remember(session, user, idempotency_key, request_hash, 202, body)
+        session.commit()
+        crash_point("decision-accepted")
+        return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
+    return idempotency.once(session, user, idempotency_key, request_hash, complete)
 
 
 @router.get("/decisions/{decision_id}", response_model=DecisionStatus)

@@ -44,7 +44,7 @@ def fresh_database(request, tmp_path, monkeypatch) -> str:
 def store(request, tmp_path, monkeypatch):
     """A fresh evidence store of each backend, made the one the settings name; its URL on `store.url`."""
     if request.param == "local":
-        store = LocalEvidenceStore(tmp_path / "evidence", get_settings().secret_key)
+        store = LocalEvidenceStore(tmp_path / "evidence", get_settings().secret_key.get_secret_value())
         url = str(store.root)
     else:
         server = request.getfixturevalue("s3_server")
