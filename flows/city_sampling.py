@@ -4,13 +4,13 @@ from prefect import flow
 from flows.transition import apply_school_transitions
 from models.enums import SchoolEvent
 from models.sampling import draw_sample, population_hash
-from models.transition import TransitionOutcome, TransitionRequest
+from models.transition import TransitionOutcome, TransitionRequest, UnfinishedMove
 from tasks.campaigns import load_campaign_policy
 from tasks.sampling import locked_schools_by_county
 
 
 @flow(name="city-sampling", flow_run_name="city sample · {campaign}", persist_result=False)
-def draw_city_sample(campaign: str, seed: int, actor: str) -> list[TransitionOutcome | str]:
+def draw_city_sample(campaign: str, seed: int, actor: str) -> list[TransitionOutcome | UnfinishedMove | str]:
     """Sample ≥ the policy ratio of each county's locked schools for spot check; the rest go to the province."""
     population = locked_schools_by_county(campaign)
     policy = load_campaign_policy(campaign)

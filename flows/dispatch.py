@@ -11,7 +11,7 @@ from infra.db import session_scope
 from models.clock import utcnow
 from models.errors import DomainError
 from models.outbox import OutboxEntry, OutboxStatus
-from models.transition import TransitionRequest
+from models.transition import TransitionRequest, UnfinishedMove
 
 
 def pending_entries(limit: int) -> list[OutboxEntry]:
@@ -29,15 +29,17 @@ def _request(entry: OutboxEntry) -> TransitionRequest:
                              command_key=entry.command_key())
 
 
-def _settle(applied: dict[int, str | None], refused: dict[int, str]) -> None:
-    """Mark applied entries (with their flow run) and reopen the tasks of refused ones (cancel them in a closed
-    campaign); repeat-safe."""
+def _settle(applied: dict[int, str | None], refused: dict[int, str], unfinished: dict[int, str]) -> None:
+    """Mark applied entries (with their flow run), reopen the tasks of refused ones (cancel them in a closed
+    campaign), and leave unfinished ones pending with the error, for the next round; repeat-safe."""
     with session_scope() as session:
-        for entry_id in [*applied, *refused]:
+        for entry_id in [*applied, *refused, *unfinished]:
             entry = session.get(OutboxEntry, entry_id)
             if entry.status != OutboxStatus.PENDING:
                 continue
-            if entry_id in refused:
+            if entry_id in unfinished:
+                entry.last_error, entry.attempts = unfinished[entry_id][:2000], entry.attempts + 1
+            elif entry_id in refused:
                 inbox.reopen_refused(session, entry, refused[entry_id])
             else:
                 entry.status, entry.applied_at = OutboxStatus.APPLIED, utcnow()
@@ -49,12 +51,15 @@ def dispatch_once(limit: int = 500) -> dict[str, int]:
     entries = pending_entries(limit)
     applied: dict[int, str | None] = {}
     refused: dict[int, str] = {}
+    unfinished: dict[int, str] = {}
     transitions = [e for e in entries if e.event]
     if transitions:
         results = apply_school_transitions([_request(e) for e in transitions], label=f"decisions · {len(transitions)}")
         for entry, result in zip(transitions, results):
             if isinstance(result, str):
                 refused[entry.id] = result
+            elif isinstance(result, UnfinishedMove):
+                unfinished[entry.id] = result.error
             else:
                 applied[entry.id] = result.flow_run_id
     grading: dict[tuple[str, str], list[OutboxEntry]] = defaultdict(list)
@@ -68,17 +73,17 @@ def dispatch_once(limit: int = 500) -> dict[str, int]:
             refused.update((e.id, f"{school}: {exc.detail}") for e in group)
             continue
         applied.update((e.id, None) for e in group)
-    _settle(applied, refused)
-    return {"applied": len(applied), "refused": len(refused)}
+    _settle(applied, refused, unfinished)
+    return {"applied": len(applied), "refused": len(refused), "unfinished": len(unfinished)}
 
 
 def run_dispatcher(interval: float = 1.0, on_error=lambda exc: None) -> None:
     """Dispatch forever; when Prefect or the database is down, wait and try again."""
     while True:
         try:
-            dispatch_once()
-            if not pending_entries(1):
-                time.sleep(interval)
+            settled = dispatch_once()
+            if not (settled["applied"] or settled["refused"]) or not pending_entries(1):
+                time.sleep(interval)  # idle, or only unfinished work to resume: no busy loop
         except Exception as exc:  # noqa: BLE001 — any outage: keep the decisions, retry later
             on_error(exc)
             time.sleep(interval * 5)

@@ -6,7 +6,7 @@ from flows.evidence import lock_school_evidence, release_school_evidence, retain
 from models.enums import SchoolEvent
 from models.errors import DomainError
 from models.lifecycle import EFFECTS_ON_ENTRY, Effect, decide, prepare
-from models.transition import TransitionOutcome, TransitionRequest
+from models.transition import MoveUnfinished, TransitionOutcome, TransitionRequest, UnfinishedMove
 from tasks.credits import credit_teacher_hours
 from tasks.grading import draw_school_presenters, open_grading_tasks
 from tasks.transitions import commit_school_transition, emit_school_event, load_school_snapshot
@@ -43,10 +43,13 @@ def apply_one(request: TransitionRequest) -> TransitionOutcome:
         to_state = decide(context, request.event)
         request = request.model_copy(update={"payload": dict(context.payload)})
         outcome = commit_school_transition(request, snapshot, to_state, flow_run.get_id())
-    for effect in EFFECTS_ON_ENTRY.get(outcome.to_state, ()):
-        EFFECT_TASKS[effect](snapshot.enrolment_id)
-    if not outcome.duplicate:
-        emit_school_event(request, outcome)
+    try:
+        if not outcome.duplicate:
+            emit_school_event(request, outcome)
+        for effect in EFFECTS_ON_ENTRY.get(outcome.to_state, ()):
+            EFFECT_TASKS[effect](snapshot.enrolment_id)
+    except Exception as exc:  # after the commit nothing is refused any more: the work is resumed by a replay
+        raise MoveUnfinished(request.school, exc) from exc
     return outcome
 
 
@@ -63,12 +66,16 @@ def run_transition(request: TransitionRequest) -> TransitionOutcome:
 
 
 @flow(name="school-transitions-bulk", flow_run_name="{label}", persist_result=False)
-def apply_school_transitions(requests: list[TransitionRequest], label: str) -> list[TransitionOutcome | str]:
-    """Apply many requests in one run; a refused one yields its error text and the rest go on."""
-    results: list[TransitionOutcome | str] = []
+def apply_school_transitions(requests: list[TransitionRequest],
+                             label: str) -> list[TransitionOutcome | UnfinishedMove | str]:
+    """Apply many requests in one run; a refused one yields its error text, one whose move is recorded but whose
+    follow-up work failed an UnfinishedMove, and the rest go on."""
+    results: list[TransitionOutcome | UnfinishedMove | str] = []
     for request in requests:
         try:
             results.append(apply_one(request))
+        except MoveUnfinished as exc:
+            results.append(UnfinishedMove(school=request.school, error=str(exc)))
         except DomainError as exc:
             results.append(f"{request.school}: {exc.detail}")
     return results

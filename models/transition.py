@@ -39,3 +39,19 @@ class TransitionOutcome(BaseModel):
     audit_entry_id: int
     flow_run_id: str | None
     duplicate: bool = False
+
+
+class MoveUnfinished(Exception):
+    """The move is recorded, but the work its new state starts (holds, tasks, credits, the event) failed: applying
+    the same request again replays the move and resumes that work. Not a refusal."""
+
+    def __init__(self, school: str, cause: BaseException):
+        super().__init__(f"{school}: moved, but its follow-up work failed: {type(cause).__name__}: {cause}")
+        self.school = school
+
+
+class UnfinishedMove(BaseModel):
+    """A bulk run's answer for a request whose move is recorded and whose follow-up work is to be retried."""
+
+    school: str
+    error: str

@@ -1,7 +1,7 @@
 """login throttle
 
-Revision ID: 0013
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 22:20:00
 """
 from alembic import op
