@@ -140,6 +140,10 @@ class KeyInProgress(DomainError):
     status_code = 409
     title = "Idempotency-Key in progress"
 
+    def __init__(self, detail: str, retry_after: int | None = None):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
 
 class UnknownItems(DomainError):
     """A decision grades or scores items its micro-ability or rubric does not have (they would be dropped unseen)."""

@@ -37,7 +37,7 @@ class Load:
 
     def complete(self, http: httpx.Client, task: dict) -> None:
         headers = {**self.headers, "Idempotency-Key": f"file-{task['id']}"}
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 100
         while time.monotonic() < deadline:
             start = time.monotonic()
             try:
@@ -53,17 +53,23 @@ class Load:
                 with self.lock:
                     self.accepted[task["id"]] = answer.json()["id"]
                 return
-            if answer.status_code != 503:
+            if answer.status_code != 503 and not _claim_held(answer):
                 with self.lock:
                     self.failures.append(f"task {task['id']}: {answer.status_code} {answer.text[:300]}")
                 return
             time.sleep(min(float(answer.headers.get("retry-after", "1")), 1.0))
-        self.failures.append(f"task {task['id']}: not accepted within 40 s")
+        self.failures.append(f"task {task['id']}: not accepted within 100 s")
 
     def count(self, status: int) -> int:
         """Answers seen with this status."""
         with self.lock:
             return sum(1 for a in self.answers if a[0] == status)
+
+
+def _claim_held(answer: httpx.Response) -> bool:
+    """409 for a key whose claim a request cut off by the outage could not give back: retry after Retry-After."""
+    return (answer.status_code == 409 and answer.headers.get("retry-after") is not None
+            and answer.json().get("title") == "Idempotency-Key in progress")
 
 
 def pending(campaign: str) -> int:
@@ -94,11 +100,11 @@ def test_postgres_restart_under_load_answers_503_then_applies_every_decision_onc
     assert not load.failures, load.failures     # e.g. a 500 instead of a 503
     own_pg_cluster.start()
     for thread in clients:
-        thread.join(90)
+        thread.join(150)
     assert not any(t.is_alive() for t in clients)
 
     assert not load.failures, load.failures
-    assert {status for status, *_ in load.answers} == {202, 503}
+    assert {202, 503} <= {status for status, *_ in load.answers} <= {202, 503, 409}
     for status, content_type, retry_after, seconds in load.answers:
         assert seconds < 15, f"an answer took {seconds:.1f} s"
         if status == 503:
