@@ -6,7 +6,7 @@ SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
     # Local download and upload links carry their signature in the path: no page may pass it on as a referrer.
     (b"referrer-policy", b"no-referrer"),
-    # frame-ancestors only: /docs loads Swagger UI's script and style from a CDN, which a default-src would block.
+    # frame-ancestors only: /docs and /redoc start their same-origin bundles with inline scripts, which a script-src would block.
     (b"content-security-policy", b"frame-ancestors 'none'"),
 )
 
