@@ -2,7 +2,7 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from infra import repository as repo
@@ -202,6 +202,12 @@ def discard_unrecorded(session: Session, store: EvidenceStore, version: StoredVe
     session.rollback()
     if recorded is None:
         _discard(store, [version])
+
+
+def drop_unfinished(session: Session, upload_id: int) -> None:
+    """Delete an upload still pending (a direct upload that failed: no ticket names it, so nothing could finish it)."""
+    session.execute(delete(EvidenceUpload).where(EvidenceUpload.id == upload_id,
+                                                 EvidenceUpload.status == UploadStatus.PENDING))
 
 
 def complete(session: Session, upload: PendingUpload, version: StoredVersion, file_type: str) -> tuple[Evidence, bool]:

@@ -1,4 +1,5 @@
 """Evidence files: presigned and direct uploads verified before a record exists, scoped reads, short-lived links."""
+import logging
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
@@ -46,6 +48,7 @@ router = APIRouter(tags=["evidence"], responses=error_responses(400, 401, 403, 4
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 IdempotencyKey = Annotated[str | None, Header(max_length=200, description="Repeat a POST safely with the same key.")]
 DIRECT_CAP = 100 * MB  # the policy schema's ceiling on direct uploads; each campaign's own limit is checked after
+log = logging.getLogger(__name__)
 Code, AbilityCode, ItemCode = single_line(64), single_line(16), single_line(32)
 FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields around the file
 _UPLOAD = {"campaign": "live-demo-yanzhou-2022-s2022", "school": "DEMO-X1-S001", "teacher": "DEMO-X1-S001-t001",
@@ -250,24 +253,43 @@ async def upload_directly(request: Request, session: SessionDep, user: CurrentUs
 
 def _direct(session: Session, user: Principal, store: EvidenceStore, fields: DirectFields, file: UploadFile,
             idempotency_key: str | None) -> JSONResponse:
-    """Claim the key, then store the file and record it; a failure after storing deletes what it stored."""
+    """Claim the key, then store the file and record it; a failure deletes what it stored and its upload row."""
     wanted = fields.request(size=file.size)
     request_hash = idempotency.fingerprint("POST", "/evidence", {**fields.model_dump(mode="json"), "size": file.size})
 
     def upload_once() -> JSONResponse:
         upload = records.pending(session, records.start_upload(session, user, wanted, direct=True))
-        session.commit()
-        file.file.seek(0)
-        sniffed = sniff(file.file.read(SNIFF_BYTES))
-        file.file.seek(0)
-        kind = content_type_of(sniffed) if sniffed else "application/octet-stream"
-        version = store.put(upload.key, file.file, wanted.size, kind)
+        session.commit()  # the key names the upload's id; storing holds no transaction
         try:
-            return _finish(session, user, store, upload, idempotency_key, request_hash)
+            version = store.put(upload.key, file.file, wanted.size, _sniffed_type(file))
+            try:
+                return _finish(session, user, store, upload, idempotency_key, request_hash)
+            except BaseException:
+                records.discard_unrecorded(session, store, version)
+                raise
         except BaseException:
-            records.discard_unrecorded(session, store, version)
+            _drop_unfinished(session, upload.id)
             raise
     return idempotency.once(session, user, idempotency_key, request_hash, upload_once)
+
+
+def _sniffed_type(file: UploadFile) -> str:
+    """The file's content type by its first bytes (rewound for storing)."""
+    file.file.seek(0)
+    sniffed = sniff(file.file.read(SNIFF_BYTES))
+    file.file.seek(0)
+    return content_type_of(sniffed) if sniffed else "application/octet-stream"
+
+
+def _drop_unfinished(session: Session, upload_id: int) -> None:
+    """Delete a failed direct upload's row, so no upload is left pending for good (the request's error stands)."""
+    try:
+        session.rollback()
+        records.drop_unfinished(session, upload_id)
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        log.warning("could not delete the failed direct upload %s; it stays pending", upload_id, exc_info=True)
 
 
 @router.get("/evidence", response_model=EvidencePage)

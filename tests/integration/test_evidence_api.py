@@ -169,6 +169,10 @@ def test_direct_upload_of_a_small_file_is_verified_like_a_presigned_one(campaign
     refused(http.post("/evidence", data=too_big, files={"file": ("x.docx", big)}, headers=admin), 413,
             "direct upload limit", "/evidence/uploads")
     assert evidence_count(campaign) == 1
+    with session_scope() as session:  # the refused direct upload left no upload pending
+        statuses = session.scalars(select(EvidenceUpload.status).where(
+            EvidenceUpload.campaign_id == repo.campaign_by_code(session, campaign).id)).all()
+    assert statuses == ["completed"]
 
 
 def test_links_are_only_for_users_in_scope(campaign, local_store):
