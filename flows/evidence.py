@@ -1,4 +1,5 @@
-"""Flows over evidence: hold it when locked, lift the hold for rectification, retain it when certified, sweep what nobody owns."""
+"""Flows over evidence: hold it when locked, lift the hold for rectification, retain it when certified, and
+sweep what nobody owns."""
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 

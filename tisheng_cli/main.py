@@ -498,8 +498,8 @@ def evidence_verify(
 
 @evidence_app.command("sweep")
 def evidence_sweep_command(
-    campaign: Annotated[str | None, typer.Option(help="Only this campaign's keys (leftovers are swept store-wide).")] = None,
-    grace_minutes: Annotated[int, typer.Option(min=1, help="Keep anything younger than this (uploads in flight).")] = 60,
+    campaign: Annotated[str | None, typer.Option(help="Only this campaign's keys (leftovers: store-wide).")] = None,
+    grace_minutes: Annotated[int, typer.Option(min=1, help="Keep anything younger (uploads in flight).")] = 60,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed; remove nothing.")] = False,
 ) -> None:
     """Delete stored versions no evidence record or open upload owns, and crash leftovers; report held ones."""

@@ -25,7 +25,8 @@ from typing import BinaryIO
 
 from infra.evidence import tokens
 from infra.evidence.store import (
-    CHUNK, Leftover, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key, validate_prefix,
+    CHUNK, Leftover, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key,
+    validate_prefix,
 )
 from models.errors import (
     EvidenceLocked, EvidenceMissing, EvidenceSizeMismatch, EvidenceStoreFull, EvidenceTooLarge, InvalidEvidenceKey,

@@ -17,7 +17,8 @@ from minio.error import MinioException, S3Error
 from minio.retention import Retention
 
 from infra.evidence.store import (
-    CHUNK, Leftover, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key, validate_prefix,
+    CHUNK, Leftover, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key,
+    validate_prefix,
 )
 from models.errors import (
     DomainError, EvidenceLocked, EvidenceMissing, EvidenceSizeMismatch, EvidenceStoreMisconfigured,
