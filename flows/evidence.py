@@ -1,11 +1,15 @@
-"""Flows over a school's evidence: hold it when locked, lift the hold for rectification, retain it when certified."""
+"""Flows over evidence: hold it when locked, lift the hold for rectification, retain it when certified, and
+sweep what nobody owns."""
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from prefect import flow
 from prefect.futures import PrefectFuture, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from models.evidence_sweep import DEFAULT_GRACE, SweptVersion
 from models.sampling import draw_some
+from tasks.evidence_sweep import delete_unowned, find_unowned, remove_leftovers
 from tasks.step_progress import report_step
 from tasks.evidence import (
     IntegrityFinding, StoredRef, archive_until, check_versions, clear_school_held, evidence_held, evidence_to_hold,
@@ -85,3 +89,34 @@ def verify_evidence(campaign: str, county: str | None = None, school: str | None
         report_step("versions checked", done, len(chosen))
     publish_integrity_report(" ".join(filter(None, [campaign, county, school])), len(chosen), findings)
     return findings
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """What a sweep removed (or would remove, in a dry run) and what it only reports."""
+
+    removed: list[SweptVersion]
+    reported: list[SweptVersion]
+    leftovers: list[str]
+    dry_run: bool
+
+    @property
+    def summary(self) -> str:
+        """One line for the CLI and the run's logs."""
+        verb = "would remove" if self.dry_run else "removed"
+        return (f"evidence sweep: {verb} {len(self.removed)} unowned version(s) and {len(self.leftovers)} "
+                f"leftover(s); {len(self.reported)} held or retained unowned version(s) reported")
+
+
+@flow(name="evidence-sweep", flow_run_name="sweep unowned evidence · {campaign}", persist_result=False)
+def evidence_sweep(campaign: str | None = None, grace_minutes: int = int(DEFAULT_GRACE.total_seconds() // 60),
+                   dry_run: bool = False) -> SweepOutcome:
+    """Delete stored versions no evidence record or open upload owns, and crash leftovers, past the grace."""
+    found = find_unowned(campaign, grace_minutes)
+    if dry_run:
+        return SweepOutcome(found.plan.delete, found.plan.report, found.leftovers, True)
+    kept = delete_unowned(found.plan.delete)
+    kept_ids = {(v.key, v.version_id) for v in kept}
+    removed = [v for v in found.plan.delete if (v.key, v.version_id) not in kept_ids]
+    remove_leftovers(found.leftovers)
+    return SweepOutcome(removed, found.plan.report + kept, found.leftovers, False)

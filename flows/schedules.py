@@ -4,6 +4,7 @@ from prefect.schedules import Cron
 
 from flows.audit import audit_checkpoint
 from flows.closeout import closeout_due_campaigns
+from flows.evidence import evidence_sweep
 from flows.progress import weekly_progress
 from flows.reminders import daily_reminders
 
@@ -13,6 +14,7 @@ SCHEDULES = {
     "weekly-progress": "0 8 * * 1",  # Mondays at 08:00
     "year-end-closeout-due": "0 23 31 12 *",  # Dec 31 at 23:00: close the campaigns whose year has ended
     "audit-checkpoint": "55 23 * * *",  # every day at 23:55: anchor the day's audit entries in the evidence store
+    "evidence-sweep": "30 3 * * *",  # every day at 03:30: delete stored versions no record or open upload owns
 }
 # deployment names, as the Prefect UI lists them: when (China time) and what
 DEPLOYMENT_NAMES = {
@@ -20,6 +22,7 @@ DEPLOYMENT_NAMES = {
     "weekly-progress": "monday-0800-publish-progress",
     "year-end-closeout-due": "dec-31-2300-close-due-campaigns",
     "audit-checkpoint": "daily-2355-anchor-audit-chain",
+    "evidence-sweep": "daily-0330-sweep-unowned-evidence",
 }
 
 
@@ -28,5 +31,5 @@ def scheduled_deployments() -> list[RunnerDeployment]:
     return [
         flow.to_deployment(name=DEPLOYMENT_NAMES[flow.name], schedule=Cron(SCHEDULES[flow.name], timezone=TIMEZONE),
                            tags=["tisheng", "scheduled"])
-        for flow in (daily_reminders, weekly_progress, closeout_due_campaigns, audit_checkpoint)
+        for flow in (daily_reminders, weekly_progress, closeout_due_campaigns, audit_checkpoint, evidence_sweep)
     ]

@@ -496,6 +496,41 @@ def evidence_verify(
     typer.echo("evidence OK: every checked version matches its recorded SHA-256")
 
 
+@evidence_app.command("sweep")
+def evidence_sweep_command(
+    campaign: Annotated[str | None, typer.Option(help="Only this campaign's keys (leftovers: store-wide).")] = None,
+    grace_minutes: Annotated[int, typer.Option(min=1, help="Keep anything younger (uploads in flight).")] = 60,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed; remove nothing.")] = False,
+) -> None:
+    """Delete stored versions no evidence record or open upload owns, and crash leftovers; report held ones."""
+    _prepare()
+    from flows.evidence import evidence_sweep
+    from infra import repository as repo
+    from infra.db import session_scope
+    from infra.prefect_env import fast_flow_runs
+    from models.errors import DomainError
+
+    if campaign is not None:
+        with session_scope() as session:
+            try:
+                repo.campaign_by_code(session, campaign)  # refused before Prefect starts
+            except DomainError as exc:
+                _fail(exc.detail)
+    try:
+        with fast_flow_runs():
+            outcome = evidence_sweep(campaign, grace_minutes, dry_run)
+    except DomainError as exc:
+        _fail(exc.detail, code=1)
+    verb = "would remove" if dry_run else "removed"
+    for version in outcome.removed:
+        typer.echo(f"{verb}\t{version.key}\t{version.version_id}")
+    for name in outcome.leftovers:
+        typer.echo(f"{verb} leftover\t{name}")
+    for version in outcome.reported:
+        typer.echo(f"kept (held or retained)\t{version.key}\t{version.version_id}")
+    typer.echo(outcome.summary)
+
+
 @evidence_app.command("lock")
 def evidence_lock(
     school: Annotated[str, typer.Argument(help="School code.")],

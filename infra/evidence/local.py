@@ -25,7 +25,8 @@ from typing import BinaryIO
 
 from infra.evidence import tokens
 from infra.evidence.store import (
-    CHUNK, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key, validate_prefix,
+    CHUNK, Leftover, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key,
+    validate_prefix,
 )
 from models.errors import (
     EvidenceLocked, EvidenceMissing, EvidenceSizeMismatch, EvidenceStoreFull, EvidenceTooLarge, InvalidEvidenceKey,
@@ -202,6 +203,39 @@ class LocalEvidenceStore:
             sidecar.unlink()  # the version stops existing here; the bytes go next
             sidecar.with_suffix("").unlink(missing_ok=True)
             _fsync_dir(sidecar.parent)
+
+    def leftovers(self) -> list[Leftover]:
+        """Partial uploads in incoming/, data files whose sidecar was never written, and `.tmp-*` sidecar files."""
+        found = [self._leftover(p) for p in self.incoming.glob("*.part")] if self.incoming.is_dir() else []
+        for dirpath, dirnames, _ in os.walk(self.objects):
+            if VERSIONS_DIR in dirnames:
+                dirnames.remove(VERSIONS_DIR)
+                found += self._leftovers_in(Path(dirpath) / VERSIONS_DIR)
+        return sorted(found, key=lambda f: (f.created_at, f.name))
+
+    def remove_leftover(self, name: str) -> None:
+        """Remove a leftover by its path under the root; EvidenceMissing for anything else."""
+        path = (self.root / name).resolve()
+        if self.root not in path.parents or not path.is_file() or not self._is_leftover(path):
+            raise EvidenceMissing(f"{name!r} is not a leftover of the local evidence store")
+        path.unlink()
+        _fsync_dir(path.parent)
+
+    def _leftovers_in(self, vdir: Path) -> list[Leftover]:
+        return [self._leftover(vdir / n) for n in os.listdir(vdir) if self._is_leftover(vdir / n)]
+
+    def _is_leftover(self, path: Path) -> bool:
+        if path.parent == self.incoming:
+            return path.suffix == ".part"
+        if path.parent.name != VERSIONS_DIR or self.objects not in path.parents:
+            return False
+        if path.name.startswith(".tmp-"):
+            return True
+        return bool(_VERSION_ID.fullmatch(path.name)) and not path.with_name(f"{path.name}.json").exists()
+
+    def _leftover(self, path: Path) -> Leftover:
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        return Leftover(path.relative_to(self.root).as_posix(), mtime)
 
     # --- paths -------------------------------------------------------------------------------
 

@@ -17,7 +17,8 @@ from minio.error import MinioException, S3Error
 from minio.retention import Retention
 
 from infra.evidence.store import (
-    CHUNK, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key, validate_prefix,
+    CHUNK, Leftover, StoredVersion, UploadTicket, content_disposition, retain_until, sha256_of, validate_key,
+    validate_prefix,
 )
 from models.errors import (
     DomainError, EvidenceLocked, EvidenceMissing, EvidenceSizeMismatch, EvidenceStoreMisconfigured,
@@ -238,6 +239,33 @@ class S3EvidenceStore:
         self._stat(key, version_id)  # S3 answers a delete of an unknown version with success or InvalidArgument
         with self._s3(f"delete {key} version {version_id}"):
             self.client.remove_object(self.bucket, key, version_id=version_id)
+
+    def leftovers(self) -> list[Leftover]:
+        """Incomplete multipart uploads (a crashed put), named `key<TAB>upload id`."""
+        found, key_marker, id_marker = [], None, None
+        with self._s3("list incomplete uploads"):
+            while True:
+                page = self.client._list_multipart_uploads(self.bucket, key_marker=key_marker,
+                                                           upload_id_marker=id_marker)
+                found += [Leftover(f"{u.object_name}\t{u.upload_id}", u.initiated_time) for u in page.uploads]
+                if not page.is_truncated:
+                    break
+                key_marker, id_marker = page.next_key_marker, page.next_upload_id_marker
+        return sorted(found, key=lambda f: (f.created_at, f.name))
+
+    def remove_leftover(self, name: str) -> None:
+        """Abort one incomplete multipart upload; EvidenceMissing if the name is not one."""
+        key, _, upload_id = name.partition("\t")
+        if not upload_id:
+            raise EvidenceMissing(f"{name!r} is not an incomplete upload of the S3 evidence store")
+        validate_key(key)
+        with self._s3(f"abort upload {upload_id} of {key}"):
+            try:
+                self.client._abort_multipart_upload(self.bucket, key, upload_id)
+            except S3Error as e:
+                if e.code == "NoSuchUpload":
+                    raise EvidenceMissing(f"{key} has no incomplete upload {upload_id}") from e
+                raise
 
     def _stat(self, key: str, version_id: str | None) -> StoredVersion:
         validate_key(key)

@@ -34,6 +34,14 @@ class StoredVersion:
 
 
 @dataclass(frozen=True)
+class Leftover:
+    """Bytes a crashed or abandoned write left in the store that belong to no version (named store-specifically)."""
+
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class UploadTicket:
     """A presigned upload: POST multipart `fields` plus a `file` part to `url` (relative for the local store)."""
 
@@ -91,6 +99,12 @@ class EvidenceStore(Protocol):
 
     def delete(self, key: str, version_id: str) -> None:
         """Remove a version; EvidenceLocked while it is held or retained."""
+
+    def leftovers(self) -> list[Leftover]:
+        """What unfinished writes left behind (partial uploads, temp files), oldest first."""
+
+    def remove_leftover(self, name: str) -> None:
+        """Remove one leftover `leftovers` named; EvidenceMissing if it is not (or no longer) one."""
 
 
 def validate_key(key: str) -> str:

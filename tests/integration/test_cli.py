@@ -178,6 +178,11 @@ def test_evidence_commands_check_a_demo_campaign_and_refuse_bad_input(demo_json)
     assert (done.returncode, done.stderr.strip()) == (2, "error: campaign 'no-such-campaign' does not exist")
     done = tisheng("evidence", "lock", "DEMO-X1-S001", "--campaign", "no-such-campaign", data_dir=data_dir)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
+    done = tisheng("evidence", "sweep", "--campaign", "no-such-campaign", data_dir=data_dir)
+    assert (done.returncode, done.stderr.strip()) == (2, "error: campaign 'no-such-campaign' does not exist")
+    done = tisheng("evidence", "sweep", "--campaign", "demo-yanzhou-2022-s7", "--dry-run", data_dir=data_dir)
+    assert (done.returncode, done.stdout) == (0, "evidence sweep: would remove 0 unowned version(s) and 0 leftover(s); "
+                                                 "0 held or retained unowned version(s) reported\n"), done.stderr
 
 
 @pytest.fixture

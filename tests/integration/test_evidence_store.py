@@ -268,3 +268,29 @@ def test_store_urls(tmp_path, monkeypatch):
         assert "\n" not in refused.value.detail and "hunter2" not in refused.value.detail
     with pytest.raises(EvidenceStoreMisconfigured):
         store_for_url(str(tmp_path), "")
+
+
+def test_leftovers_of_unfinished_writes_are_listed_and_removed_and_versions_are_not_leftovers(evidence_store):
+    kept = put_bytes(evidence_store, KEY, b"a finished version")
+    if isinstance(evidence_store, LocalEvidenceStore):  # what a crash between the steps of a write leaves
+        vdir = evidence_store.objects / KEY / ".v"
+        for path in (evidence_store.incoming / "0000000000000001aaaaaaaa.part", vdir / "0000000000000002bbbbbbbb",
+                     vdir / ".tmp-0123456789abcdef"):
+            path.write_bytes(b"half")
+        expected = {"incoming/0000000000000001aaaaaaaa.part", f"objects/{KEY}/.v/0000000000000002bbbbbbbb",
+                    f"objects/{KEY}/.v/.tmp-0123456789abcdef"}
+    else:  # a multipart put that crashed before completing
+        upload_id = evidence_store.client._create_multipart_upload(evidence_store.bucket, KEY, {})
+        expected = {f"{KEY}\t{upload_id}"}
+    leftovers = evidence_store.leftovers()
+    assert {f.name for f in leftovers} == expected
+    assert all(abs(f.created_at - datetime.now(timezone.utc)) < timedelta(minutes=5) for f in leftovers)
+    for leftover in leftovers:
+        evidence_store.remove_leftover(leftover.name)
+    assert evidence_store.leftovers() == []
+    with pytest.raises(EvidenceMissing):
+        evidence_store.remove_leftover(leftovers[0].name)
+    with pytest.raises(EvidenceMissing):  # a finished version is never a leftover
+        evidence_store.remove_leftover(f"objects/{KEY}/.v/{kept.version_id}" if isinstance(
+            evidence_store, LocalEvidenceStore) else f"{KEY}\tno-such-upload")
+    assert read_all(evidence_store, KEY, kept.version_id) == b"a finished version"

@@ -27,7 +27,7 @@ def test_each_schedule_is_a_cron_in_china_time(deployments):
     assert {name: (d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone) for name, d in deployments.items()} \
         == {"daily-reminders": ("0 8 * * *", "Asia/Shanghai"), "weekly-progress": ("0 8 * * 1", "Asia/Shanghai"),
             "year-end-closeout-due": ("0 23 31 12 *", "Asia/Shanghai"),
-            "audit-checkpoint": ("55 23 * * *", "Asia/Shanghai")}
+            "audit-checkpoint": ("55 23 * * *", "Asia/Shanghai"), "evidence-sweep": ("30 3 * * *", "Asia/Shanghai")}
 
 
 def test_daily_reminders_run_at_eight_in_the_morning_beijing_time(deployments):
@@ -63,12 +63,12 @@ def test_every_deployment_has_its_own_name_saying_what_it_does():
     from flows.deployments import tisheng_deployments
 
     names = [d.name for d in tisheng_deployments()]
-    assert len(names) == 13 and len(set(names)) == 13, names  # the Deployments page tells them apart by name
+    assert len(names) == 14 and len(set(names)) == 14, names  # the Deployments page tells them apart by name
     assert "tisheng" not in names
     assert {d.flow_name: d.name for d in scheduled_deployments()} == {
         "daily-reminders": "daily-0800-send-digests", "weekly-progress": "monday-0800-publish-progress",
         "year-end-closeout-due": "dec-31-2300-close-due-campaigns",
-        "audit-checkpoint": "daily-2355-anchor-audit-chain"}
+        "audit-checkpoint": "daily-2355-anchor-audit-chain", "evidence-sweep": "daily-0330-sweep-unowned-evidence"}
 
 
 def test_audit_checkpoint_runs_every_night_at_five_to_midnight_beijing_time(deployments):
@@ -81,3 +81,12 @@ def test_audit_checkpoint_runs_every_night_at_five_to_midnight_beijing_time(depl
     # the year-end closeout (23:00 Dec 31) comes before that night's checkpoint, which it writes too
     new_years_eve = next_runs(deployments["audit-checkpoint"], datetime(2022, 12, 31, 23, tzinfo=SHANGHAI), n=1)
     assert new_years_eve == [datetime(2022, 12, 31, 23, 55, tzinfo=SHANGHAI)]
+
+
+def test_evidence_sweep_runs_every_night_at_half_past_three_beijing_time(deployments):
+    runs = next_runs(deployments["evidence-sweep"], datetime(2022, 11, 24, 9, tzinfo=SHANGHAI))
+    assert runs == [datetime(2022, 11, d, 3, 30, tzinfo=SHANGHAI) for d in (25, 26, 27)]
+    assert runs[0].astimezone(UTC) == datetime(2022, 11, 24, 19, 30, tzinfo=UTC)  # the previous evening in UTC
+    # 2022-11-24 19:00 UTC is 03:00 in Shanghai on the 25th: that night's run is half an hour away
+    assert next_runs(deployments["evidence-sweep"], datetime(2022, 11, 24, 19, tzinfo=UTC), n=1) == [
+        datetime(2022, 11, 25, 3, 30, tzinfo=SHANGHAI)]
