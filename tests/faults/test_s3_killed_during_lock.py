@@ -4,7 +4,6 @@ with the same data; `tisheng evidence lock` (the operator's retry) finishes the 
 The killed process is the S3 endpoint the application talks to (tests/faults/s3_relay.py, in front of LocalStack,
 whose community edition cannot keep data across its own restart); see that module for why.
 """
-import io
 import signal
 import threading
 import time
@@ -19,17 +18,15 @@ from infra.db import session_scope
 from infra.evidence import _ready_store
 from infra.settings import get_settings
 from models.campaign import SchoolEnrolment
-from models.catalog import load_catalog
 from models.enums import SchoolState
 from models.errors import EvidenceStoreUnavailable
 from models.evidence import Evidence
-from models.policy import load_preset
-from tasks.demo_setup import insert_demo_campaign
 from tasks.sampling import locked_schools_by_county
 from tests.faults import store_invariants as inv
 from tests.faults.s3_relay import start_relay
 from tests.integration.conftest import campaign_code, data_dir, database, prefect_harness  # noqa: F401  (fixtures)
 from tests.integration.evidence_fixtures import s3_server, s3_store  # noqa: F401  (fixtures)
+from tests.integration.test_evidence_lock import locked_school
 from tests.support.s3_server import free_port
 from tisheng_cli.main import app
 
@@ -54,22 +51,6 @@ def relay(s3_server, database, prefect_harness, monkeypatch):  # noqa: F811
         proc.wait(10)
     get_settings.cache_clear()
     _ready_store.cache_clear()
-
-
-def locked_school(campaign: str, store, versions: int) -> int:
-    """A locked school of a new campaign with `versions` evidence versions recorded and stored; its enrolment id."""
-    insert_demo_campaign.fn(campaign, load_preset("yanzhou-2022"), load_catalog(), 1, 1)
-    with session_scope() as session:
-        enrolment = repo.school_enrolment(session, campaign, SCHOOL)
-        enrolment.state = SchoolState.LOCKED
-        for n in range(versions):
-            data = f"evidence {n} of {campaign}".encode()
-            key = f"{campaign}/{COUNTY}/{SCHOOL}/_school/_all/report-{n}"
-            version = store.put(key, io.BytesIO(data), len(data), "application/pdf")
-            session.add(Evidence(campaign_id=enrolment.campaign_id, school_enrolment_id=enrolment.id, item="report",
-                                 key=key, version_id=version.version_id, size=version.size, sha256=version.sha256,
-                                 content_type="application/pdf", original_name=f"报告{n}.pdf", uploaded_by="tester"))
-        return enrolment.id
 
 
 def school(enrolment_id: int) -> SchoolEnrolment:
