@@ -286,7 +286,7 @@ def test_the_close_out_goes_in_batches_each_one_transaction_and_reports_its_prog
     assert sorted(result.closed_out) == [codes["S2"], codes["S3"], codes["S4"]]
     assert [s for _, _, s in steps[:3]] == ["campaign frozen", "2 of 3 unfinished school(s) closed out",
                                             "3 of 3 unfinished school(s) closed out"]
-    assert steps[-1][0] == steps[-1][1] == 4 + 2 + 1  # fixed steps, two batches, one group of counties
+    assert steps[-1][0] == steps[-1][1] == 5 + 2 + 1  # fixed steps (with the checkpoint), two batches, one county group
     with session_scope() as session:
         campaign = repo.campaign_by_code(session, campaign_code)
         rows = session.execute(select(AuditEntry.command_key, AuditEntry.from_state, AuditEntry.to_state)
