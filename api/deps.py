@@ -14,6 +14,7 @@ from infra.evidence import EvidenceStore, get_evidence_store
 from infra.security import read_token
 from infra.service_tokens import token_principal
 from infra.settings import Settings, get_settings
+from infra.unit_of_work import UnitOfWork
 from models.errors import NotAuthenticated
 from models.org import Principal
 from models.service_token import is_service_token
@@ -23,20 +24,28 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False, descript
     "as `Authorization: Bearer <token>`."))
 
 
-async def get_session() -> AsyncIterator[Session]:
-    """A session per request; read routes never commit.
+async def get_unit_of_work() -> AsyncIterator[UnitOfWork]:
+    """A unit of work per request: the route commits it once when its service succeeded; read routes never commit.
 
     Async although the session is sync: opening one does no I/O, and an async dependency saves two thread-pool hops
     per request. Closing one still inside a transaction rolls back over the network, so that runs in the pool.
     """
-    session = Session(get_engine())
+    uow = UnitOfWork(Session(get_engine()))
     try:
-        yield session
+        yield uow
     finally:
-        if session.in_transaction():
-            await run_in_threadpool(session.close)
+        if uow.session.in_transaction():
+            await run_in_threadpool(uow.close)
         else:
-            session.close()
+            uow.close()
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
+
+
+async def get_session(uow: UowDep) -> Session:
+    """The request's unit-of-work session, for the principal lookup."""
+    return uow.session
 
 
 async def settings() -> Settings:

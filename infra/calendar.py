@@ -12,7 +12,7 @@ from models.enums import TaskKind, TaskStatus
 from models.human_task import HumanTask
 from models.org import Unit
 from models.policy import Policy
-from models.scope import ancestry, within
+from models.access import ancestry, within
 
 
 def overrides(session: Session, campaign_id: int) -> dict[OverrideKey, date]:

@@ -11,7 +11,7 @@ from models.enums import TaskStatus
 from models.errors import NotFound, OutOfScope
 from models.human_task import HumanTask
 from models.org import Principal, Unit
-from models.scope import within
+from models.access import within
 
 
 @dataclass(frozen=True)

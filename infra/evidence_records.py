@@ -19,7 +19,7 @@ from models.evidence import LOCKED_STATES, Evidence, EvidenceUpload, UploadStatu
 from models.file_types import SNIFF_BYTES, content_type_of, mismatches, sniff
 from models.org import Person, Principal, Unit
 from models.policy import MB, EvidenceItem, EvidenceRules
-from models.scope import within
+from models.access import within
 
 UPLOADERS = frozenset({Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN})
 

@@ -7,7 +7,7 @@ from sqlalchemy import (Connection, Integer, Row, Select, String, bindparam, cas
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from infra import repository as repo
+from infra import human_tasks, repository as repo
 from infra.decision_items import check_decision_items
 from infra.task_views import task_visible
 from models.campaign import Campaign, SchoolEnrolment, Submission, TeacherEnrolment
@@ -20,7 +20,7 @@ from models.errors import DomainError, NotFound, OutOfScope, PreconditionFailed,
 from models.human_task import HumanTask
 from models.org import Principal, Unit
 from models.outbox import OutboxEntry, OutboxStatus
-from models.scope import OFFICE_ROLES
+from models.access import OFFICE_ROLES
 
 SCHOOL_ROLES = frozenset({Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN})
 CHANGES_SCHOOL_WORK = frozenset({TaskKind.PLAN_REVISION, TaskKind.SUBMISSION_GRADING})
@@ -76,36 +76,6 @@ def release(session: Session, user: Principal, task: HumanTask, if_match: int | 
     ).values(claimed_by=None, claimed_at=None, version=task.version + 1)).rowcount
     if not done:
         raise TaskConflict(f"task {task.id} changed while being released")
-
-
-_tasks = HumanTask.__table__
-# Statements built once with bound parameters: building them per request cost more than running them.
-_COMPLETE_TASK = update(_tasks).where(
-    _tasks.c.id == bindparam("task_id"), _tasks.c.status == TaskStatus.OPEN, _tasks.c.version == bindparam("expected"),
-    or_(_tasks.c.claimed_by.is_(None), _tasks.c.claimed_by == bindparam("actor")),
-).values(status=TaskStatus.COMPLETED, decision=bindparam("decision"), decided_by=bindparam("actor"),
-         completed_at=bindparam("now"), version=bindparam("next"))
-_outbox = OutboxEntry.__table__
-_INSERT_OUTBOX = insert(_outbox).returning(_outbox.c.id)
-_QUEUED_COLUMNS = [c.name for c in _outbox.c if c.name not in ("id", "task_id")]
-_done = _COMPLETE_TASK.returning(_tasks.c.id).cte("done")
-_COMPLETE_AND_QUEUE = insert(_outbox).from_select(
-    ["task_id", *_QUEUED_COLUMNS],
-    select(_done.c.id, *(bindparam(f"q_{name}", type_=_outbox.c[name].type) for name in _QUEUED_COLUMNS)),
-).returning(_outbox.c.id)
-
-
-def _complete_and_queue(connection: Connection, entry: OutboxEntry, task_params: dict) -> int | None:
-    """Complete the task (conditionally) and insert its outbox row; the row's id, or None if the task was taken.
-
-    PostgreSQL does both in one statement (a data-modifying CTE), i.e. one round trip; SQLite in two.
-    """
-    if connection.dialect.name == "postgresql":
-        queued = {f"q_{name}": value for name, value in entry.model_dump(include=set(_QUEUED_COLUMNS)).items()}
-        return connection.execute(_COMPLETE_AND_QUEUE, {**task_params, **queued}).scalar()
-    if not connection.execute(_COMPLETE_TASK, task_params).rowcount:
-        return None
-    return connection.execute(_INSERT_OUTBOX, entry.model_dump(exclude={"id"})).scalar_one()
 
 
 @cache
@@ -164,7 +134,7 @@ def complete(session: Session, user: Principal, task_id: int, decision: BaseMode
     # The attempt read here stays right: a reopening changes the task's version, so the conditional UPDATE then fails.
     entry = OutboxEntry(task_id=task.id, task_attempt=context.decided_attempts + 1, campaign=context.campaign,
                         county=context.county, school=context.school, event=fired[0] if fired else None, payload=fired[1] if fired else {}, actor=user.username)
-    entry.id = _complete_and_queue(session.connection(), entry, {
+    entry.id = human_tasks.complete_and_queue(session.connection(), entry, {
         "task_id": task.id, "expected": task.version, "next": task.version + 1, "actor": user.username,
         "decision": decision.model_dump(mode="json", exclude_none=True), "now": utcnow()})
     if entry.id is None:

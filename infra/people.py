@@ -11,7 +11,7 @@ from models.enums import TaskStatus
 from models.errors import NotFound, OutOfScope
 from models.human_task import HumanTask
 from models.org import Person, Principal, Unit
-from models.scope import OFFICE_ROLES
+from models.access import OFFICE_ROLES
 
 
 @dataclass(frozen=True)

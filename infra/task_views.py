@@ -12,7 +12,7 @@ from models.enums import TaskStatus, UnitLevel
 from models.errors import NotFound
 from models.human_task import HumanTask
 from models.org import Person, Principal, Unit
-from models.scope import OFFICE_ROLES
+from models.access import OFFICE_ROLES
 
 SUBMISSION_PREFIX = "submission:"
 

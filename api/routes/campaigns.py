@@ -24,7 +24,7 @@ from models.human_task import HumanTask
 from models.org import Principal, Unit
 from models.rules import excellent_rate, pass_rate
 from models.errors import NotFound, OutOfScope
-from models.scope import within
+from models.access import within
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=error_responses(401, 403, 404, 422))
 _ENTRY = {"id": 412, "event": "fail_county_assessment", "from_state": "county_assessment", "to_state": "rectifying",

@@ -17,7 +17,7 @@ from models.closeout import refuse_if_closed
 from models.errors import NotFound, OutOfScope
 from models.org import Unit
 from models.policy import Policy
-from models.scope import ancestry, within
+from models.access import ancestry, within
 
 router = APIRouter(responses=error_responses(401, 403, 404, 422))
 NotificationId = Annotated[int, Path(ge=1, le=2**31 - 1)]
