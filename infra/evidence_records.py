@@ -1,4 +1,8 @@
-"""Evidence records: starting, verifying and completing uploads, scoped reads; none of them commits."""
+"""Evidence records: the queries behind starting, verifying and completing uploads and reading evidence.
+
+None of them commits, and none decides who may act: the application layer (application/evidence.py) asks
+models/access.py and calls these.
+"""
 import uuid
 from dataclasses import dataclass
 
@@ -9,33 +13,11 @@ from infra import repository as repo
 from infra.evidence import EvidenceStore, StoredVersion
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, TeacherEnrolment
 from models.clock import utcnow
-from models.closeout import refuse_if_closed
-from models.enums import Role
-from models.errors import (
-    EvidenceLocked, EvidenceMissing, EvidenceNotVerified, EvidenceTooLarge, NotFound, OutOfScope, RuleViolated,
-    SchoolLocked,
-)
+from models.errors import EvidenceLocked, EvidenceMissing, EvidenceNotVerified, SchoolLocked
 from models.evidence import LOCKED_STATES, Evidence, EvidenceUpload, UploadStatus, evidence_key
 from models.file_types import SNIFF_BYTES, content_type_of, mismatches, sniff
-from models.org import Person, Principal, Unit
-from models.policy import MB, EvidenceItem, EvidenceRules
-from models.access import within
-
-UPLOADERS = frozenset({Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN})
-
-
-@dataclass(frozen=True)
-class UploadRequest:
-    """What a caller asks to upload: where it belongs, and the size and SHA-256 it promises."""
-
-    campaign: str
-    school: str
-    teacher: str | None
-    micro_ability: str | None
-    item: str
-    file_name: str
-    size: int
-    sha256: str
+from models.org import Person, Unit
+from models.policy import EvidenceRules
 
 
 @dataclass(frozen=True)
@@ -52,17 +34,33 @@ class PendingUpload:
 
 
 @dataclass(frozen=True)
-class _School:
+class EnrolledSchool:
+    """A school's enrolment with its unit, county and campaign."""
+
     enrolment: SchoolEnrolment
     unit: Unit
     county: Unit
     campaign: Campaign
 
 
-def _school(session: Session, campaign: str, school: str) -> _School:
+def enrolled_school(session: Session, campaign: str, school: str) -> EnrolledSchool:
+    """The school's enrolment in the campaign, with its unit, county and campaign; NotFound otherwise."""
     enrolment = repo.school_enrolment(session, campaign, school)
     unit = session.get(Unit, enrolment.school_id)
-    return _School(enrolment, unit, session.get(Unit, unit.parent_id), session.get(Campaign, enrolment.campaign_id))
+    return EnrolledSchool(enrolment, unit, session.get(Unit, unit.parent_id),
+                          session.get(Campaign, enrolment.campaign_id))
+
+
+def unit_chain(session: Session, unit_id: int) -> dict[int, int | None]:
+    """The unit and every unit above it, each with its parent (at most five, identity-mapped): what
+    `models.access.within` needs to place it."""
+    chain: dict[int, int | None] = {}
+    current: int | None = unit_id
+    while current is not None and current not in chain:
+        unit = session.get(Unit, current)
+        chain[current] = unit.parent_id if unit else None
+        current = chain[current]
+    return chain
 
 
 def evidence_rules(campaign: Campaign) -> EvidenceRules:
@@ -76,85 +74,36 @@ def refuse_if_locked(enrolment: SchoolEnrolment, school_code: str) -> None:
         raise SchoolLocked(school_code, enrolment.state)
 
 
-def _may_upload(session: Session, user: Principal, school: Unit, teacher: TeacherEnrolment | None) -> None:
-    """Teachers upload their own evidence; a school's admin and group leaders upload any of their school's."""
-    if user.role not in UPLOADERS:
-        raise OutOfScope(f"a {user.role} does not upload evidence; teachers, group leaders and school admins do")
-    if not repo.in_subtree(session, user.unit_id, school.id):
-        raise OutOfScope(f"school '{school.code}' is outside your unit")
-    if user.role == Role.TEACHER and (teacher is None or teacher.teacher_id != user.id):
-        raise OutOfScope("a teacher uploads evidence only for themselves")
+def enrolled_teacher(session: Session, school_enrolment_id: int, username: str) -> TeacherEnrolment | None:
+    """The teacher's enrolment at this school enrolment, if they have one."""
+    return session.scalars(select(TeacherEnrolment).join(Person, Person.id == TeacherEnrolment.teacher_id).where(
+        TeacherEnrolment.school_enrolment_id == school_enrolment_id, Person.username == username)).first()
 
 
-def _teacher(session: Session, user: Principal, school: _School, username: str | None) -> TeacherEnrolment | None:
-    if username is None and user.role == Role.TEACHER:
-        username = user.username
-    if username is None:
-        return None
-    found = session.scalars(select(TeacherEnrolment).join(Person, Person.id == TeacherEnrolment.teacher_id).where(
-        TeacherEnrolment.school_enrolment_id == school.enrolment.id, Person.username == username)).first()
-    if found is None:
-        raise NotFound(f"teacher '{username}' is not enrolled at school '{school.unit.code}' in this campaign")
-    return found
+def catalog_codes(session: Session, campaign_id: int) -> list[str]:
+    """The micro-ability codes of the campaign's catalog."""
+    return list(session.scalars(select(MicroAbility.code).where(MicroAbility.campaign_id == campaign_id)).all())
 
 
-def _item(rules: EvidenceRules, name: str, size: int, direct: bool) -> EvidenceItem:
-    """The policy's item; RuleViolated if it has none of that name, EvidenceTooLarge past its (or a direct) limit."""
-    item = rules.items.get(name)
-    if item is None:
-        known = ", ".join(sorted(rules.items))
-        raise RuleViolated("evidence_items", f"item '{name}' is not one of the policy's ({known})")
-    if size > item.max_bytes:
-        raise EvidenceTooLarge(f"{size} bytes is over item '{name}''s limit of {item.max_mb:g} MB "
-                               f"({item.max_bytes} bytes)")
-    direct_limit = int(rules.direct_upload_max_mb * MB)
-    if direct and size > direct_limit:
-        raise EvidenceTooLarge(f"{size} bytes is over the direct upload limit of {rules.direct_upload_max_mb:g} MB "
-                               f"({direct_limit} bytes); use POST /evidence/uploads for larger files")
-    return item
-
-
-def _check_micro_ability(session: Session, campaign_id: int, code: str | None) -> None:
-    if code is None:
-        return
-    codes = session.scalars(select(MicroAbility.code).where(MicroAbility.campaign_id == campaign_id)).all()
-    if code not in codes:
-        raise RuleViolated("catalog", f"micro-ability '{code}' is not in the campaign's catalog")
-
-
-def start_upload(session: Session, user: Principal, wanted: UploadRequest, direct: bool = False) -> EvidenceUpload:
-    """A pending upload under a key the server fixes, after scope, closed campaign, lock, item, size and
-    micro-ability checks."""
-    school = _school(session, wanted.campaign, wanted.school)
-    teacher = _teacher(session, user, school, wanted.teacher)
-    _may_upload(session, user, school.unit, teacher)
-    refuse_if_closed(school.campaign.code, school.campaign.status, school.campaign.closed_at)
-    refuse_if_locked(school.enrolment, school.unit.code)
-    _item(evidence_rules(school.campaign), wanted.item, wanted.size, direct)
-    _check_micro_ability(session, school.campaign.id, wanted.micro_ability)
+def add_upload(session: Session, school: EnrolledSchool, teacher: TeacherEnrolment | None, micro_ability: str | None,
+               item: str, file_name: str, size: int, sha256: str, requested_by: str) -> EvidenceUpload:
+    """A pending upload under the key the server fixes (it names the upload's id, so the row is flushed first)."""
     upload = EvidenceUpload(
         campaign_id=school.campaign.id, school_enrolment_id=school.enrolment.id,
-        teacher_enrolment_id=teacher.id if teacher else None, micro_ability=wanted.micro_ability, item=wanted.item,
-        key=f"pending-{uuid.uuid4().hex}", max_size=wanted.size, size=wanted.size, sha256=wanted.sha256,
-        original_name=wanted.file_name, requested_by=user.username, expires_at=utcnow())
+        teacher_enrolment_id=teacher.id if teacher else None, micro_ability=micro_ability, item=item,
+        key=f"pending-{uuid.uuid4().hex}", max_size=size, size=size, sha256=sha256,
+        original_name=file_name, requested_by=requested_by, expires_at=utcnow())
     session.add(upload)
     session.flush()  # the key names the upload's id
     teacher_name = session.get(Person, teacher.teacher_id).username if teacher else None
     upload.key = evidence_key(school.campaign.code, school.county.code, school.unit.code, teacher_name,
-                              wanted.micro_ability, wanted.item, upload.id)
+                              micro_ability, item, upload.id)
     return upload
 
 
-def upload_in_scope(session: Session, user: Principal, upload_id: int) -> EvidenceUpload:
-    """The upload, if the caller started it or may upload for its school and teacher."""
-    upload = session.get(EvidenceUpload, upload_id)
-    if upload is None:
-        raise NotFound(f"upload {upload_id} does not exist")
-    if upload.requested_by != user.username:
-        teacher = session.get(TeacherEnrolment, upload.teacher_enrolment_id) if upload.teacher_enrolment_id else None
-        school = session.get(Unit, session.get(SchoolEnrolment, upload.school_enrolment_id).school_id)
-        _may_upload(session, user, school, teacher)
-    return upload
+def upload_school_unit(session: Session, upload: EvidenceUpload) -> Unit:
+    """The school unit an upload is for."""
+    return session.get(Unit, session.get(SchoolEnrolment, upload.school_enrolment_id).school_id)
 
 
 def pending(session: Session, upload: EvidenceUpload) -> PendingUpload:
@@ -180,13 +129,14 @@ def verify_stored(store: EvidenceStore, upload: PendingUpload) -> tuple[StoredVe
     sniffed = sniff(store.head(latest.key, latest.version_id, SNIFF_BYTES))
     sha256 = store.hash_of(latest.key, latest.version_id) if latest.size == upload.size else None
     errors = mismatches(upload.size, upload.sha256, upload.types, upload.item, latest.size, sha256, sniffed)
-    _discard(store, versions if errors else versions[:-1])
+    discard_versions(store, versions if errors else versions[:-1])
     if errors:
         raise EvidenceNotVerified(upload.id, errors)
     return latest, sniffed
 
 
-def _discard(store: EvidenceStore, versions: list[StoredVersion]) -> None:
+def discard_versions(store: EvidenceStore, versions: list[StoredVersion]) -> None:
+    """Delete these stored versions; one a hold now keeps, or already gone, is left as it is."""
     for version in versions:
         try:
             store.delete(version.key, version.version_id)
@@ -194,14 +144,9 @@ def _discard(store: EvidenceStore, versions: list[StoredVersion]) -> None:
             pass  # held (the school was locked meanwhile) or already gone: nothing to undo
 
 
-def discard_unrecorded(session: Session, store: EvidenceStore, version: StoredVersion) -> None:
-    """Delete a stored version no evidence record names (a direct upload that failed after storing its bytes)."""
-    session.rollback()
-    recorded = session.scalar(select(Evidence.id).where(Evidence.key == version.key,
-                                                        Evidence.version_id == version.version_id))
-    session.rollback()
-    if recorded is None:
-        _discard(store, [version])
+def is_recorded(session: Session, key: str, version_id: str) -> bool:
+    """Whether an evidence record names this stored version."""
+    return session.scalar(select(Evidence.id).where(Evidence.key == key, Evidence.version_id == version_id)) is not None
 
 
 def drop_unfinished(session: Session, upload_id: int) -> None:
@@ -240,45 +185,28 @@ def completed_evidence(session: Session, upload_id: int) -> Evidence:
     return session.get(Evidence, evidence_id)
 
 
-def _school_unit(session: Session, evidence: Evidence) -> Unit:
+def evidence_school_unit(session: Session, evidence: Evidence) -> Unit:
+    """The school unit an evidence record belongs to."""
     return session.get(Unit, session.get(SchoolEnrolment, evidence.school_enrolment_id).school_id)
 
 
-def _own_or_school_wide(user: Principal):
-    own = select(TeacherEnrolment.id).where(TeacherEnrolment.teacher_id == user.id)
-    return Evidence.teacher_enrolment_id.is_(None) | Evidence.teacher_enrolment_id.in_(own)
+def is_teachers_own(session: Session, teacher_enrolment_id: int, person_id: int) -> bool:
+    """Whether the teacher enrolment is this person's."""
+    return session.scalar(select(TeacherEnrolment.id).where(TeacherEnrolment.id == teacher_enrolment_id,
+                                                            TeacherEnrolment.teacher_id == person_id)) is not None
 
 
-def evidence_in_scope(session: Session, user: Principal, evidence_id: int) -> Evidence:
-    """The evidence record if the caller may see it: inside their unit; a teacher only theirs and school-wide files."""
-    evidence = session.get(Evidence, evidence_id)
-    if evidence is None:
-        raise NotFound(f"evidence {evidence_id} does not exist")
-    school = _school_unit(session, evidence)
-    if not repo.in_subtree(session, user.unit_id, school.id):
-        raise OutOfScope(f"evidence {evidence_id} belongs to school '{school.code}', outside your unit")
-    if user.role == Role.TEACHER and evidence.teacher_enrolment_id is not None and not session.scalar(
-            select(TeacherEnrolment.id).where(TeacherEnrolment.id == evidence.teacher_enrolment_id,
-                                              TeacherEnrolment.teacher_id == user.id)):
-        raise OutOfScope(f"evidence {evidence_id} is another teacher's")
-    return evidence
-
-
-def visible_evidence(session: Session, user: Principal, campaign: str, school: str | None, page: int,
-                     page_size: int) -> tuple[int, list[Evidence]]:
-    """Evidence of a campaign inside the caller's unit (optionally one school), newest first, paged."""
-    campaign_row = repo.campaign_by_code(session, campaign)
-    parents = repo.unit_parents(session)
-    units = [u for u in parents if within(user.unit_id, u, parents)]
+def evidence_page(session: Session, campaign_id: int, school_units: list[int], enrolment_id: int | None,
+                  own_files_of: int | None, page: int, page_size: int) -> tuple[int, list[Evidence]]:
+    """Evidence of a campaign at these schools (or one school enrolment), newest first, paged; with `own_files_of`
+    only that person's own files and the school-wide ones."""
     query = (select(Evidence).join(SchoolEnrolment, SchoolEnrolment.id == Evidence.school_enrolment_id)
-             .where(Evidence.campaign_id == campaign_row.id, SchoolEnrolment.school_id.in_(units)))
-    if school is not None:
-        enrolment = repo.school_enrolment(session, campaign, school)
-        if enrolment.school_id not in units:
-            raise OutOfScope(f"school '{school}' is outside your unit")
-        query = query.where(Evidence.school_enrolment_id == enrolment.id)
-    if user.role == Role.TEACHER:
-        query = query.where(_own_or_school_wide(user))
+             .where(Evidence.campaign_id == campaign_id, SchoolEnrolment.school_id.in_(school_units)))
+    if enrolment_id is not None:
+        query = query.where(Evidence.school_enrolment_id == enrolment_id)
+    if own_files_of is not None:
+        own = select(TeacherEnrolment.id).where(TeacherEnrolment.teacher_id == own_files_of)
+        query = query.where(Evidence.teacher_enrolment_id.is_(None) | Evidence.teacher_enrolment_id.in_(own))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.order_by(Evidence.id.desc()).offset((page - 1) * page_size).limit(page_size)).all()
     return total, list(rows)

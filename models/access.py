@@ -52,6 +52,12 @@ def may_take(role: Role | str, task_role: Role | str) -> bool:
     return role == task_role
 
 
+def own_files_only(role: Role | str) -> bool:
+    """A teacher uploads only their own evidence files and reads only those and the school-wide ones; the school's
+    other people, and everyone above it, work on any file of their subtree."""
+    return role == Role.TEACHER
+
+
 def independence_refusal(role: Role | str, grades_own_submission: bool, teaches_at_school: bool) -> str | None:
     """The independence rules (DOMAIN.md): nobody grades their own submission; nobody above the school decides for a
     school they teach at. The reason it is refused, or None when the person is independent."""

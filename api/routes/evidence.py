@@ -10,23 +10,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Receive, Scope, Send
 
 from api import idempotency
-from api.deps import CurrentUser, SessionDep, StoreDep, evidence_store, link_lifetime  # noqa: F401 (overridden)
+from api.deps import CurrentUser, StoreDep, UowDep, evidence_store, link_lifetime  # noqa: F401 (overridden)
 from api.problems import error_responses
-from infra import evidence_records as records
-from infra.evidence import EvidenceStore, LocalEvidenceStore
-from infra.evidence.local import DOWNLOAD_PATH, UPLOAD_PATH
-from models.clock import utcnow
-from models.errors import EvidenceSizeMismatch, EvidenceTooLarge, NotFound
-from models.evidence import Evidence, UploadStatus
-from models.file_types import SNIFF_BYTES, content_type_of, original_file_name, sniff
+from application import evidence
+from models.errors import EvidenceSizeMismatch, EvidenceTooLarge
+from models.evidence import Evidence
+from models.file_types import original_file_name
 from models.org import Principal
 from models.policy import MB
 from models.text import one_line, single_line
@@ -71,9 +66,9 @@ class UploadFields(BaseModel):
     size: int = Field(ge=1, le=5 * 1024 * MB, description="Bytes; at most the item's limit.")
     sha256: Annotated[str, AfterValidator(str.lower)] = Field(pattern=r"^[0-9a-fA-F]{64}$")
 
-    def request(self, size: int | None = None) -> records.UploadRequest:
+    def request(self, size: int | None = None) -> evidence.UploadRequest:
         """The domain's upload request."""
-        return records.UploadRequest(self.campaign, self.school, self.teacher, self.micro_ability, self.item,
+        return evidence.UploadRequest(self.campaign, self.school, self.teacher, self.micro_ability, self.item,
                                      self.file_name, self.size if size is None else size, self.sha256)
 
 
@@ -142,8 +137,8 @@ class DownloadLink(BaseModel):
     expires_at: datetime
 
 
-def _view(evidence: Evidence) -> dict[str, Any]:
-    return jsonable_encoder(EvidenceView.model_validate(evidence, from_attributes=True))
+def _view(record: Evidence) -> dict[str, Any]:
+    return jsonable_encoder(EvidenceView.model_validate(record, from_attributes=True))
 
 
 def _multipart(model: type[BaseModel] | None, **extra: dict) -> dict:
@@ -183,58 +178,49 @@ def _file(form: FormData) -> UploadFile:
     return file
 
 
-def _finish(session: Session, user: Principal, store: EvidenceStore, upload: records.PendingUpload,
-            idempotency_key: str | None = None, request_hash: str = "") -> JSONResponse:
-    """Verify the stored object, then record it: 201 when this call created the record, 200 when it existed."""
-    session.rollback()  # verifying re-reads the whole file: hold no transaction meanwhile
-    version, file_type = records.verify_stored(store, upload)
-    evidence, created = records.complete(session, upload, version, file_type)
-    body, status = _view(evidence), 201 if created else 200
-    idempotency.remember(session, user, idempotency_key, request_hash, status, body)
-    session.commit()
+def _recorded(uow: UowDep, user: Principal, recorded: evidence.RecordedUpload, idempotency_key: str | None = None,
+              request_hash: str = "") -> JSONResponse:
+    """Commit a recorded upload: 201 when this call created the record, 200 when it existed."""
+    body, status = _view(recorded.evidence), 201 if recorded.created else 200
+    idempotency.remember(uow.session, user, idempotency_key, request_hash, status, body)
+    uow.commit()
     return JSONResponse(body, status_code=status, headers={"Location": f"/evidence/{body['id']}"})
 
 
 @router.post("/evidence/uploads", status_code=201, response_model=UploadStarted, responses=error_responses(409, 413))
-def start_upload(body: UploadFields, session: SessionDep, user: CurrentUser, store: StoreDep,
+def start_upload(body: UploadFields, uow: UowDep, user: CurrentUser, store: StoreDep,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Start a presigned upload straight to storage: the server fixes the key and caps the size at the promised one."""
     request_hash = idempotency.fingerprint("POST", "/evidence/uploads", body.model_dump(mode="json"))
 
     def start() -> JSONResponse:
-        upload = records.start_upload(session, user, body.request())
-        ticket = store.presign_upload(upload.key, upload.max_size, link_lifetime())
-        upload.expires_at = ticket.expires_at
-        complete = f"/evidence/uploads/{upload.id}/complete"
+        upload = evidence.start_upload(uow, user, store, body.request(), link_lifetime())
+        ticket, complete = upload.ticket, f"/evidence/uploads/{upload.id}/complete"
         answer = jsonable_encoder(UploadStarted(
             id=upload.id, key=upload.key, status=upload.status, expires_at=ticket.expires_at,
             links={"complete": complete}, ticket=Ticket(url=ticket.url, fields=ticket.fields,
                                                         max_size=ticket.max_size, expires_at=ticket.expires_at)))
-        idempotency.remember(session, user, idempotency_key, request_hash, 201, answer)
-        session.commit()
+        idempotency.remember(uow.session, user, idempotency_key, request_hash, 201, answer)
+        uow.commit()
         return JSONResponse(answer, status_code=201, headers={"Location": complete})
-    return idempotency.once(session, user, idempotency_key, request_hash, start)
+    return idempotency.once(uow.session, user, idempotency_key, request_hash, start)
 
 
 @router.post("/evidence/uploads/{upload_id:int}/complete", status_code=201, response_model=EvidenceView,
              responses={200: {"model": EvidenceView, "description": "Completed before: the same record."},
                         **error_responses(409, 503, 507)})
-def complete_upload(upload_id: Id, session: SessionDep, user: CurrentUser, store: StoreDep) -> JSONResponse:
+def complete_upload(upload_id: Id, uow: UowDep, user: CurrentUser, store: StoreDep) -> JSONResponse:
     """Verify the uploaded file (it exists; size, SHA-256 and sniffed type as promised), then record it (201).
 
     A file that is not what was promised is deleted and refused with 422 naming each difference; the upload stays
     open for another try with its ticket. Completing again answers the same record (200).
     """
-    upload = records.upload_in_scope(session, user, upload_id)
-    if upload.status == UploadStatus.COMPLETED:
-        return JSONResponse(_view(records.completed_evidence(session, upload.id)),
-                            headers={"Location": f"/evidence/{upload.evidence_id}"})
-    return _finish(session, user, store, records.pending(session, upload))
+    return _recorded(uow, user, evidence.complete_upload(uow, user, store, upload_id))
 
 
 @router.post("/evidence", status_code=201, response_model=EvidenceView, responses=error_responses(409, 413, 503, 507),
              openapi_extra=_multipart(DirectFields, file={"type": "string", "format": "binary"}))
-async def upload_directly(request: Request, session: SessionDep, user: CurrentUser, store: StoreDep,
+async def upload_directly(request: Request, uow: UowDep, user: CurrentUser, store: StoreDep,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Upload a small file (≤ the policy's direct_upload_max_mb) through the API, verified like a presigned one."""
     form = await _read_form(request, DIRECT_CAP)
@@ -246,91 +232,75 @@ async def upload_directly(request: Request, session: SessionDep, user: CurrentUs
             raise RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in e.errors()]) from None
         if fields.size is not None and fields.size != file.size:
             raise EvidenceSizeMismatch(f"size says {fields.size} bytes but the file has {file.size}")
-        return await run_in_threadpool(_direct, session, user, store, fields, file, idempotency_key)
+        return await run_in_threadpool(_direct, uow, user, store, fields, file, idempotency_key)
     finally:
         await form.close()
 
 
-def _direct(session: Session, user: Principal, store: EvidenceStore, fields: DirectFields, file: UploadFile,
+def _direct(uow: UowDep, user: Principal, store: StoreDep, fields: DirectFields, file: UploadFile,
             idempotency_key: str | None) -> JSONResponse:
-    """Claim the key, then store the file and record it; a failure deletes what it stored and its upload row."""
+    """Two services, two commits: the pending row first (its key names its id, and storing the bytes then holds no
+    transaction), then the stored, verified file's record. A failure deletes what it stored and the pending row."""
     wanted = fields.request(size=file.size)
     request_hash = idempotency.fingerprint("POST", "/evidence", {**fields.model_dump(mode="json"), "size": file.size})
 
     def upload_once() -> JSONResponse:
-        upload = records.pending(session, records.start_upload(session, user, wanted, direct=True))
-        session.commit()  # the key names the upload's id; storing holds no transaction
+        upload = evidence.begin_direct_upload(uow, user, wanted)
+        uow.commit()
+        recorded = None
         try:
-            version = store.put(upload.key, file.file, wanted.size, _sniffed_type(file))
-            try:
-                return _finish(session, user, store, upload, idempotency_key, request_hash)
-            except BaseException:
-                records.discard_unrecorded(session, store, version)
-                raise
+            recorded = evidence.store_direct_upload(uow, user, store, upload, file.file)
+            return _recorded(uow, user, recorded, idempotency_key, request_hash)
         except BaseException:
-            _drop_unfinished(session, upload.id)
+            try:
+                if recorded is not None:  # stored and recorded, but the record did not commit
+                    evidence.discard_unrecorded(uow, user, store, recorded.version)
+            finally:
+                _drop_unfinished(uow, user, upload.id)
             raise
-    return idempotency.once(session, user, idempotency_key, request_hash, upload_once)
+    return idempotency.once(uow.session, user, idempotency_key, request_hash, upload_once)
 
 
-def _sniffed_type(file: UploadFile) -> str:
-    """The file's content type by its first bytes (rewound for storing)."""
-    file.file.seek(0)
-    sniffed = sniff(file.file.read(SNIFF_BYTES))
-    file.file.seek(0)
-    return content_type_of(sniffed) if sniffed else "application/octet-stream"
-
-
-def _drop_unfinished(session: Session, upload_id: int) -> None:
+def _drop_unfinished(uow: UowDep, user: Principal, upload_id: int) -> None:
     """Delete a failed direct upload's row, so no upload is left pending for good (the request's error stands)."""
     try:
-        session.rollback()
-        records.drop_unfinished(session, upload_id)
-        session.commit()
-    except SQLAlchemyError:
-        session.rollback()
+        uow.rollback()
+        evidence.drop_unfinished_upload(uow, user, upload_id)
+        uow.commit()
+    except Exception:  # the database failed too: the request answers with its first error
+        uow.rollback()
         log.warning("could not delete the failed direct upload %s; it stays pending", upload_id, exc_info=True)
 
 
 @router.get("/evidence", response_model=EvidencePage)
-def list_evidence(session: SessionDep, user: CurrentUser, campaign: Annotated[str, Query(min_length=1, max_length=64)],
+def list_evidence(uow: UowDep, user: CurrentUser, campaign: Annotated[str, Query(min_length=1, max_length=64)],
                   school: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
                   page: Annotated[int, Query(ge=1, le=100_000)] = 1,
                   page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> EvidencePage:
     """Evidence of a campaign inside your unit (a teacher: their own and school-wide files), newest first."""
-    total, rows = records.visible_evidence(session, user, campaign, school, page, page_size)
-    return EvidencePage(total=total, page=page, page_size=page_size,
-                        items=[EvidenceView.model_validate(r, from_attributes=True) for r in rows])
+    found = evidence.list_evidence(uow, user, campaign, school, page, page_size)
+    return EvidencePage(total=found.total, page=page, page_size=page_size,
+                        items=[EvidenceView.model_validate(r, from_attributes=True) for r in found.items])
 
 
 @router.get("/evidence/{evidence_id:int}", response_model=EvidenceView)
-def get_evidence(evidence_id: Id, session: SessionDep, user: CurrentUser) -> EvidenceView:
+def get_evidence(evidence_id: Id, uow: UowDep, user: CurrentUser) -> EvidenceView:
     """One evidence record, if it is in your scope."""
-    return EvidenceView.model_validate(records.evidence_in_scope(session, user, evidence_id), from_attributes=True)
+    return EvidenceView.model_validate(evidence.read_evidence(uow, user, evidence_id), from_attributes=True)
 
 
 @router.get("/evidence/{evidence_id:int}/download", response_model=DownloadLink, responses=error_responses(503))
-def download_link(evidence_id: Id, session: SessionDep, user: CurrentUser, store: StoreDep) -> DownloadLink:
+def download_link(evidence_id: Id, uow: UowDep, user: CurrentUser, store: StoreDep) -> DownloadLink:
     """A short-lived link (TISHENG_EVIDENCE_LINK_MINUTES) that downloads the file under its original name."""
-    evidence = records.evidence_in_scope(session, user, evidence_id)
-    key, version_id, name, kind = evidence.key, evidence.version_id, evidence.original_name, evidence.content_type
-    session.rollback()  # signing may stat the object: hold no transaction meanwhile
-    lifetime = link_lifetime()
-    url = store.presign_download(key, version_id, name, lifetime, kind)
-    return DownloadLink(url=url, expires_at=utcnow() + lifetime)
+    link = evidence.download_link(uow, user, store, evidence_id, link_lifetime())
+    return DownloadLink(url=link.url, expires_at=link.expires_at)
 
 
-def _local(store: EvidenceStore) -> LocalEvidenceStore:
-    if not isinstance(store, LocalEvidenceStore):
-        raise NotFound("this server's evidence store is S3: its links point there, not here")
-    return store
-
-
-@router.post(UPLOAD_PATH + "{token}", status_code=204, response_class=Response, responses=error_responses(413, 507),
+@router.post(evidence.LOCAL_UPLOAD_PATH + "{token}", status_code=204, response_class=Response, responses=error_responses(413, 507),
              openapi_extra=_multipart(None, key={"type": "string"}, file={"type": "string", "format": "binary"}))
 async def receive_local_upload(token: str, request: Request, store: StoreDep) -> Response:
     """The local store's answer to an upload ticket: the token is the permission (key and size limit checked)."""
-    local = _local(store)
+    local = evidence.local_store(store)
     cap = local.upload_limit(token)  # before reading: a forged ticket gets nothing spooled
     form = await _read_form(request, cap)
     try:
@@ -344,10 +314,10 @@ async def receive_local_upload(token: str, request: Request, store: StoreDep) ->
     return Response(status_code=204, headers={"x-amz-version-id": version.version_id})
 
 
-@router.get(DOWNLOAD_PATH + "{token}", response_class=FileResponse, responses={
+@router.get(evidence.LOCAL_DOWNLOAD_PATH + "{token}", response_class=FileResponse, responses={
     200: {"content": {"application/octet-stream": {}}, "description": "The file, named in Content-Disposition."}})
 def local_download(token: str, store: StoreDep) -> FileResponse:
     """The local store's answer to a download link: the token is the permission."""
-    found = _local(store).resolve_download(token)
+    found = evidence.local_store(store).resolve_download(token)
     return FileResponse(found.path, media_type=found.content_type,
                         headers={"Content-Disposition": found.content_disposition, "X-Content-Type-Options": "nosniff"})
