@@ -1,60 +1,48 @@
-"""Tasks on a school's evidence: read which versions need work, change them in the store, record it in the DB."""
+"""Tasks on a school's evidence: read which versions need work, change them in the store, record it in the DB.
+
+The reads and records are services (application/evidence_custody.py) run in a unit of work of their own; the
+store calls are the tasks' own side effect."""
 from dataclasses import dataclass
 from datetime import datetime
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.concurrency.sync import concurrency
-from sqlalchemy import select, update
-from sqlalchemy.orm import aliased
 
-from infra import repository as repo
-from infra.db import session_scope
+from application import evidence_custody as custody
+from application.evidence_custody import RecordedVersion, StoredRef
 from infra.evidence import get_evidence_store
-from models.campaign import Campaign, SchoolEnrolment
-from models.clock import utcnow
+from infra.unit_of_work import committed
 from models.errors import EvidenceMissing
-from models.evidence import LOCKED_STATES, Evidence
-from models.org import Unit
-from models.policy import Policy
 from tasks.common import TASK_DEFAULTS
+
+__all__ = ["STORE_LIMIT", "IntegrityFinding", "RecordedVersion", "StoredRef", "archive_until", "check_versions",
+           "clear_school_held", "evidence_held", "evidence_to_hold", "evidence_to_retain", "mark_school_held",
+           "publish_integrity_report", "record_holds", "record_retentions", "recorded_versions", "set_holds",
+           "set_retentions"]
 
 STORE_LIMIT = "evidence-store"
 """The Prefect global concurrency limit every batch of store calls occupies a slot of (created by serve-flows)."""
-
-
-@dataclass(frozen=True)
-class StoredRef:
-    """One evidence version to act on."""
-
-    id: int
-    key: str
-    version_id: str
-
-
-def _refs(enrolment_id: int, *conditions) -> list[StoredRef]:
-    with session_scope() as session:
-        rows = session.execute(select(Evidence.id, Evidence.key, Evidence.version_id).where(
-            Evidence.school_enrolment_id == enrolment_id, *conditions).order_by(Evidence.id)).all()
-    return [StoredRef(*row) for row in rows]
+ACTOR = "system"
+"""Who the custody steps act as: the lifecycle's flows, not a person."""
 
 
 @task(**TASK_DEFAULTS)
 def evidence_to_hold(enrolment_id: int) -> list[StoredRef]:
     """Versions of the school not yet recorded as held (so a rerun resumes where the last one stopped)."""
-    return _refs(enrolment_id, Evidence.held.is_(False))
+    return committed(custody.evidence_to_hold, enrolment_id)
 
 
 @task(**TASK_DEFAULTS)
 def evidence_held(enrolment_id: int) -> list[StoredRef]:
     """Versions of the school recorded as held."""
-    return _refs(enrolment_id, Evidence.held.is_(True))
+    return committed(custody.evidence_held, enrolment_id)
 
 
 @task(**TASK_DEFAULTS)
 def evidence_to_retain(enrolment_id: int, until: datetime) -> list[StoredRef]:
     """Versions of the school not yet retained until `until`."""
-    return _refs(enrolment_id, Evidence.retained_until.is_(None) | (Evidence.retained_until < until))
+    return committed(custody.evidence_to_retain, enrolment_id, until)
 
 
 @task(**TASK_DEFAULTS)
@@ -82,60 +70,31 @@ def _each_in_store(batch: list[StoredRef], act) -> list[int]:
 @task(**TASK_DEFAULTS)
 def record_holds(ids: list[int], on: bool) -> int:
     """Record in the DB that these versions are (or are no longer) held."""
-    with session_scope() as session:
-        return session.execute(update(Evidence).where(Evidence.id.in_(ids)).values(held=on)).rowcount
+    return committed(custody.record_holds, ACTOR, ids, on)
 
 
 @task(**TASK_DEFAULTS)
 def record_retentions(ids: list[int], until: datetime) -> int:
     """Record in the DB that these versions are retained until `until`."""
-    with session_scope() as session:
-        return session.execute(update(Evidence).where(Evidence.id.in_(ids)).values(retained_until=until)).rowcount
+    return committed(custody.record_retentions, ACTOR, ids, until)
 
 
 @task(**TASK_DEFAULTS)
 def mark_school_held(enrolment_id: int) -> bool:
     """The school counts as locked once every version is held: stamp it then (and only while still locked)."""
-    with session_scope() as session:
-        unheld = session.scalar(select(Evidence.id).where(
-            Evidence.school_enrolment_id == enrolment_id, Evidence.held.is_(False)).limit(1))
-        if unheld is not None:
-            return False
-        session.execute(update(SchoolEnrolment).where(
-            SchoolEnrolment.id == enrolment_id, SchoolEnrolment.state.in_(LOCKED_STATES),
-            SchoolEnrolment.evidence_held_at.is_(None)).values(evidence_held_at=utcnow()))
-        return session.scalar(select(SchoolEnrolment.evidence_held_at).where(
-            SchoolEnrolment.id == enrolment_id)) is not None
+    return committed(custody.mark_school_held, ACTOR, enrolment_id)
 
 
 @task(**TASK_DEFAULTS)
 def clear_school_held(enrolment_id: int) -> None:
     """The school is open again (rectification): it no longer counts as locked."""
-    with session_scope() as session:
-        session.execute(update(SchoolEnrolment).where(SchoolEnrolment.id == enrolment_id)
-                        .values(evidence_held_at=None))
+    return committed(custody.clear_school_held, ACTOR, enrolment_id)
 
 
 @task(**TASK_DEFAULTS)
 def archive_until(enrolment_id: int) -> datetime:
     """When certified evidence may be deleted: the certification time plus the policy's archive years."""
-    with session_scope() as session:
-        enrolment = session.get(SchoolEnrolment, enrolment_id)
-        policy = Policy.model_validate(session.get(Campaign, enrolment.campaign_id).policy)
-        certified = enrolment.updated_at
-    year = certified.year + policy.evidence.archive_years
-    return certified.replace(year=year, day=min(certified.day, 28 if certified.month == 2 else 31))
-
-
-@dataclass(frozen=True)
-class RecordedVersion:
-    """An evidence version as recorded: what the store must still hold."""
-
-    id: int
-    school: str
-    key: str
-    version_id: str
-    sha256: str
+    return committed(custody.archive_until, enrolment_id)
 
 
 @dataclass(frozen=True)
@@ -152,20 +111,7 @@ class IntegrityFinding:
 @task(**TASK_DEFAULTS)
 def recorded_versions(campaign: str, county: str | None, school: str | None) -> list[RecordedVersion]:
     """Every recorded evidence version of a campaign, narrowed to a county or a school."""
-    school_unit, county_unit = aliased(Unit), aliased(Unit)
-    query = (select(Evidence.id, school_unit.code, Evidence.key, Evidence.version_id, Evidence.sha256)
-             .join(SchoolEnrolment, SchoolEnrolment.id == Evidence.school_enrolment_id)
-             .join(Campaign, Campaign.id == Evidence.campaign_id)
-             .join(school_unit, school_unit.id == SchoolEnrolment.school_id)
-             .join(county_unit, county_unit.id == school_unit.parent_id)
-             .where(Campaign.code == campaign).order_by(Evidence.id))
-    if county:
-        query = query.where(county_unit.code == county)
-    if school:
-        query = query.where(school_unit.code == school)
-    with session_scope() as session:
-        repo.campaign_by_code(session, campaign)  # NotFound names an unknown campaign
-        return [RecordedVersion(*row) for row in session.execute(query).all()]
+    return committed(custody.recorded_versions, campaign, county, school)
 
 
 @task(**TASK_DEFAULTS)

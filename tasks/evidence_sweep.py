@@ -1,42 +1,25 @@
 """Tasks of the evidence sweep: list what nobody owns, then delete it (each one side effect)."""
-from dataclasses import dataclass
 from datetime import timedelta
 
 from prefect import task
 from prefect.concurrency.sync import concurrency
 
-from infra.db import session_scope
+from application import evidence_sweep as sweep
+from application.evidence_sweep import Unowned
 from infra.evidence import get_evidence_store
-from infra.evidence_owners import campaign_prefix, evidence_owners
-from models.clock import utcnow
+from infra.unit_of_work import committed
 from models.errors import EvidenceLocked, EvidenceMissing
-from models.evidence_sweep import SweepPlan, SweptVersion, plan_sweep, stale, unowned
+from models.evidence_sweep import SweptVersion
 from tasks.common import TASK_DEFAULTS
 from tasks.evidence import STORE_LIMIT
 
-
-@dataclass(frozen=True)
-class Unowned:
-    """What the sweep found: versions to delete or report, and store leftovers past the grace."""
-
-    plan: SweepPlan
-    leftovers: list[str]
+__all__ = ["Unowned", "delete_unowned", "find_unowned", "remove_leftovers"]
 
 
 @task(**TASK_DEFAULTS)
 def find_unowned(campaign: str | None, grace_minutes: int) -> Unowned:
     """Compare the store with the owners: unowned versions (held/retained ones flagged) and stale leftovers."""
-    store, now, grace = get_evidence_store(), utcnow(), timedelta(minutes=grace_minutes)
-    with session_scope() as session:
-        owners = evidence_owners(session, campaign)
-    listed = [SweptVersion(v.key, v.version_id, v.created_at) for v in store.versions(campaign_prefix(campaign))]
-    orphans = []
-    for v in unowned(listed, owners, now, grace):
-        until = store.retention(v.key, v.version_id)
-        orphans.append(SweptVersion(v.key, v.version_id, v.created_at, store.legal_hold(v.key, v.version_id),
-                                    until is not None and until > now))
-    leftovers = [f.name for f in store.leftovers() if stale(f.created_at, now, grace)]
-    return Unowned(plan_sweep(orphans), leftovers)
+    return committed(sweep.find_unowned, get_evidence_store(), campaign, timedelta(minutes=grace_minutes))
 
 
 @task(**TASK_DEFAULTS)
