@@ -16,6 +16,11 @@ from models.policy import load_preset
 
 def _foreign_keys(dbapi_connection, _record) -> None:
     dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    dbapi_connection.isolation_level = None  # pysqlite's own BEGIN handling breaks SAVEPOINTs: SQLAlchemy begins
+
+
+def _begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +28,7 @@ def memory_engine():
     """One in-memory SQLite database with every table, for the whole test session."""
     engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
     event.listen(engine, "connect", _foreign_keys)
+    event.listen(engine, "begin", _begin)  # so the test's outer transaction is real and rolls back what it commits
     SQLModel.metadata.create_all(engine)
     return engine
 
