@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from infra import evidence_custody as custody
+from infra import repository as repo
 from infra.unit_of_work import UnitOfWork
+from models.errors import DomainError
+from models.evidence import LOCKED_STATES
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,15 @@ class RecordedVersion:
     key: str
     version_id: str
     sha256: str
+
+
+def locked_school_to_hold(uow: UnitOfWork, campaign: str, school: str) -> int:
+    """The enrolment id of a locked school whose evidence an operator finishes holding; DomainError while
+    the school is not locked (NotFound when it is not enrolled)."""
+    enrolment = repo.school_enrolment(uow.session, campaign, school)
+    if enrolment.state not in LOCKED_STATES:
+        raise DomainError(f"school {school} is {enrolment.state}, not locked: nothing to hold")
+    return enrolment.id
 
 
 def evidence_to_hold(uow: UnitOfWork, enrolment_id: int) -> list[StoredRef]:

@@ -13,7 +13,9 @@ from infra.evidence import LocalEvidenceStore
 from models.access import own_files_only
 from models.campaign import SchoolEnrolment
 from models.enums import Role, SchoolState
-from models.errors import EvidenceNotVerified, EvidenceTooLarge, NotFound, OutOfScope, RuleViolated, SchoolLocked
+from models.errors import (
+    DomainError, EvidenceNotVerified, EvidenceTooLarge, NotFound, OutOfScope, RuleViolated, SchoolLocked,
+)
 from models.evidence import Evidence, EvidenceUpload, UploadStatus
 
 S1, S2 = "DEMO-X1-S001", "DEMO-X1-S002"
@@ -272,3 +274,13 @@ def test_the_sweep_finds_what_no_record_or_open_upload_owns(uow, campaign, store
     with pytest.raises(NotFound):
         evidence_sweep.find_unowned(uow, store, "no-such-campaign", timedelta(0))
     store.set_legal_hold(held.key, held.version_id, False)
+
+
+def test_an_operator_finishes_holding_only_a_locked_school(uow, campaign):
+    with pytest.raises(DomainError, match=f"school {S1} is plan_drafting, not locked: nothing to hold"):
+        custody.locked_school_to_hold(uow, campaign, S1)
+    enrolment = repo.school_enrolment(uow.session, campaign, S1)
+    enrolment.state = SchoolState.LOCKED
+    assert custody.locked_school_to_hold(uow, campaign, S1) == enrolment.id
+    with pytest.raises(NotFound):
+        custody.locked_school_to_hold(uow, campaign, "NO-SUCH-SCHOOL")
