@@ -10,16 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Receive, Scope, Send
 
 from api import idempotency
 from api.deps import CurrentUser, StoreDep, UowDep, evidence_store, link_lifetime  # noqa: F401 (overridden)
+from api.multipart_forms import file_part, multipart_body, read_form
 from api.problems import error_responses
 from application import evidence
-from models.errors import EvidenceSizeMismatch, EvidenceTooLarge
+from models.errors import EvidenceSizeMismatch
 from models.evidence import Evidence
 from models.file_types import original_file_name
 from models.org import Principal
@@ -45,7 +45,6 @@ IdempotencyKey = Annotated[str | None, Header(max_length=200, description="Repea
 DIRECT_CAP = 100 * MB  # the policy schema's ceiling on direct uploads; each campaign's own limit is checked after
 log = logging.getLogger(__name__)
 Code, AbilityCode, ItemCode = single_line(64), single_line(16), single_line(32)
-FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the small fields around the file
 _UPLOAD = {"campaign": "live-demo-yanzhou-2022-s2022", "school": "DEMO-X1-S001", "teacher": "DEMO-X1-S001-t001",
            "micro_ability": "A1", "item": "lesson_video", "file_name": "王老师 课堂实录（终稿）.mp4", "size": 73400320,
            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
@@ -141,43 +140,6 @@ def _view(record: Evidence) -> dict[str, Any]:
     return jsonable_encoder(EvidenceView.model_validate(record, from_attributes=True))
 
 
-def _multipart(model: type[BaseModel] | None, **extra: dict) -> dict:
-    """An OpenAPI request body for a multipart form read by hand (so its size is checked before it is parsed)."""
-    schema = model.model_json_schema() if model else {"type": "object", "properties": {}}
-    schema["properties"].update(extra)
-    schema["required"] = [*schema.get("required", []), *extra]
-    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
-
-
-async def _read_form(request: Request, cap: int) -> FormData:
-    """The multipart form; EvidenceTooLarge as soon as the body (declared or streamed) passes `cap` plus overhead."""
-    limit = cap + FORM_OVERHEAD
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise EvidenceTooLarge(f"the request carries {declared} bytes; this upload takes at most {cap}")
-    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        raise RequestValidationError([{"loc": ("header", "content-type"), "msg": "must be multipart/form-data"}])
-
-    async def capped():
-        seen = 0
-        async for chunk in request.stream():
-            seen += len(chunk)
-            if seen > limit:
-                raise EvidenceTooLarge(f"the upload passed its limit of {cap} bytes")
-            yield chunk
-    try:
-        return await MultiPartParser(request.headers, capped(), max_files=1, max_fields=20).parse()
-    except MultiPartException as e:
-        raise RequestValidationError([{"loc": ("body",), "msg": e.message}]) from None
-
-
-def _file(form: FormData) -> UploadFile:
-    file = form.get("file")
-    if not isinstance(file, UploadFile):
-        raise RequestValidationError([{"loc": ("body", "file"), "msg": "a file part named 'file' is required"}])
-    return file
-
-
 def _recorded(uow: UowDep, user: Principal, recorded: evidence.RecordedUpload, idempotency_key: str | None = None,
               request_hash: str = "") -> JSONResponse:
     """Commit a recorded upload: 201 when this call created the record, 200 when it existed."""
@@ -219,13 +181,13 @@ def complete_upload(upload_id: Id, uow: UowDep, user: CurrentUser, store: StoreD
 
 
 @router.post("/evidence", status_code=201, response_model=EvidenceView, responses=error_responses(409, 413, 503, 507),
-             openapi_extra=_multipart(DirectFields, file={"type": "string", "format": "binary"}))
+             openapi_extra=multipart_body(DirectFields, file={"type": "string", "format": "binary"}))
 async def upload_directly(request: Request, uow: UowDep, user: CurrentUser, store: StoreDep,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Upload a small file (≤ the policy's direct_upload_max_mb) through the API, verified like a presigned one."""
-    form = await _read_form(request, DIRECT_CAP)
+    form = await read_form(request, DIRECT_CAP)
     try:
-        file = _file(form)
+        file = file_part(form)
         try:
             fields = DirectFields.model_validate({k: v for k, v in form.multi_items() if k != "file"})
         except ValidationError as e:
@@ -297,14 +259,14 @@ def download_link(evidence_id: Id, uow: UowDep, user: CurrentUser, store: StoreD
 
 
 @router.post(evidence.LOCAL_UPLOAD_PATH + "{token}", status_code=204, response_class=Response, responses=error_responses(413, 507),
-             openapi_extra=_multipart(None, key={"type": "string"}, file={"type": "string", "format": "binary"}))
+             openapi_extra=multipart_body(None, key={"type": "string"}, file={"type": "string", "format": "binary"}))
 async def receive_local_upload(token: str, request: Request, store: StoreDep) -> Response:
     """The local store's answer to an upload ticket: the token is the permission (key and size limit checked)."""
     local = evidence.local_store(store)
     cap = local.upload_limit(token)  # before reading: a forged ticket gets nothing spooled
-    form = await _read_form(request, cap)
+    form = await read_form(request, cap)
     try:
-        file, key = _file(form), form.get("key")
+        file, key = file_part(form), form.get("key")
         if not isinstance(key, str):
             raise RequestValidationError([{"loc": ("body", "key"), "msg": "the ticket's key field is required"}])
         version = await run_in_threadpool(local.receive_upload, token, file.file, key=key,
