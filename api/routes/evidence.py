@@ -258,7 +258,8 @@ def download_link(evidence_id: Id, uow: UowDep, user: CurrentUser, store: StoreD
     return DownloadLink(url=link.url, expires_at=link.expires_at)
 
 
-@router.post(evidence.LOCAL_UPLOAD_PATH + "{token}", status_code=204, response_class=Response, responses=error_responses(413, 507),
+@router.post(evidence.LOCAL_UPLOAD_PATH + "{token}", status_code=204, response_class=Response,
+             responses=error_responses(413, 507),
              openapi_extra=multipart_body(None, key={"type": "string"}, file={"type": "string", "format": "binary"}))
 async def receive_local_upload(token: str, request: Request, store: StoreDep) -> Response:
     """The local store's answer to an upload ticket: the token is the permission (key and size limit checked)."""
