@@ -46,5 +46,6 @@ def daily_reminders(campaign: str | None = None, as_of: datetime | None = None) 
     gave_up = {name: c["gave_up"] for name, c in channels.items() if c.get("gave_up")}
     if gave_up:
         get_run_logger().warning("given up for today after %d attempts: %s", MAX_ATTEMPTS, gave_up)
-    return ReminderReport(day=now.astimezone(CAMPAIGN_TZ).date(), digests=len(digests), escalations=sum(1 for d in digests if d.count(Urgency.ESCALATED)),
+    return ReminderReport(day=now.astimezone(CAMPAIGN_TZ).date(), digests=len(digests),
+                          escalations=sum(1 for d in digests if d.count(Urgency.ESCALATED)),
                           channels=channels, failures=failures)

@@ -66,3 +66,13 @@ def _redate_open_tasks(session: Session, campaign_id: int, policy: Policy, unit_
             session.add(task)
             moved += 1
     return moved
+
+
+def unit_by_code(session: Session, code: str) -> Unit | None:
+    """The unit with this code, if any."""
+    return session.scalars(select(Unit).where(Unit.code == code)).first()
+
+
+def unit_codes(session: Session) -> dict[int, str]:
+    """Every unit's code by id (who set a deadline is shown by code)."""
+    return dict(session.execute(select(Unit.id, Unit.code)).all())

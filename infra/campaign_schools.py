@@ -1,12 +1,14 @@
-"""The enrolled schools of a campaign as the caller may see them, with their open tasks."""
+"""The enrolled schools of a campaign as the caller may see them: their open tasks, progress and history."""
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Integer, func, literal, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from infra.task_views import in_subtree, visible_to
-from models.campaign import Campaign, SchoolEnrolment
+from models.audit import AuditEntry
+from models.campaign import Campaign, SchoolEnrolment, TeacherEnrolment
 from models.enums import TaskStatus
 from models.errors import NotFound, OutOfScope
 from models.human_task import HumanTask
@@ -59,3 +61,42 @@ def campaign_schools(session: Session, user: Principal, campaign: Campaign, pare
         tasks.setdefault(enrolment, []).append((task_id, kind))
     return total, [SchoolRow(code, name, c_code, c_name, st, version, tasks.get(enrolment, []))
                    for enrolment, code, name, c_code, c_name, st, version in rows]
+
+
+def parents_above(session: Session, unit_id: int) -> dict[int, int | None]:
+    """The parent of the unit and of every unit above it (at most four, identity-mapped), for models.access.within
+    without reading the whole unit tree."""
+    parents: dict[int, int | None] = {}
+    current: int | None = unit_id
+    while current is not None and current not in parents:
+        unit = session.get(Unit, current)
+        parents[current] = unit.parent_id if unit else None
+        current = parents[current]
+    return parents
+
+
+@dataclass(frozen=True)
+class ProgressFacts:
+    """A campaign's schools (enrolment, school unit, state), its overdue open tasks' enrolments, and its teachers'
+    (enrolment, result)."""
+
+    schools: list[tuple[int, int, str]]
+    overdue: list[int | None]
+    results: list[tuple[int, str | None]]
+
+
+def progress_facts(session: Session, campaign_id: int, now: datetime) -> ProgressFacts:
+    """What the progress counts are made of, for the whole campaign (the caller keeps the schools in reach)."""
+    schools = session.execute(select(SchoolEnrolment.id, SchoolEnrolment.school_id, SchoolEnrolment.state)
+                              .where(SchoolEnrolment.campaign_id == campaign_id)).all()
+    overdue = session.scalars(select(HumanTask.school_enrolment_id).where(
+        HumanTask.campaign_id == campaign_id, HumanTask.status == TaskStatus.OPEN, HumanTask.due_at < now)).all()
+    results = session.execute(select(TeacherEnrolment.school_enrolment_id, TeacherEnrolment.result)
+                              .where(TeacherEnrolment.campaign_id == campaign_id)).all()
+    return ProgressFacts([tuple(r) for r in schools], list(overdue), [tuple(r) for r in results])
+
+
+def school_audit_entries(session: Session, enrolment_id: int) -> list[AuditEntry]:
+    """Every audit entry of a school enrolment, oldest first."""
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.school_enrolment_id == enrolment_id)
+                                .order_by(AuditEntry.id)).all())

@@ -6,11 +6,11 @@ from datetime import datetime
 from prefect import get_run_logger, task
 from sqlalchemy.exc import IntegrityError
 
-from infra import reminders as store
-from infra.db import session_scope
+from application import reminders
 from infra.notify import SmtpServer, digest_mail, post_json, smtp_session
 from infra.settings import get_settings
-from models.reminders import Channel, ClaimVerdict, Digest, Urgency, build_digests
+from infra.unit_of_work import committed
+from models.reminders import Channel, ClaimVerdict, Digest, Urgency
 from tasks.common import TASK_DEFAULTS
 from tasks.step_progress import report_step
 
@@ -48,15 +48,8 @@ class ChannelFailed(Exception):
 @task(**TASK_DEFAULTS)
 def collect_digests(campaign: str | None, now: datetime) -> list[Digest]:
     """Every person's digest for today, per campaign with open tasks (one campaign, if named)."""
-    digests: list[Digest] = []
-    with session_scope() as session:
-        campaigns = store.campaigns_with_open_tasks(session, campaign)
-        report_step(DIGESTS_STEP, 0, len(campaigns))
-        for done, (campaign_id, code, policy) in enumerate(campaigns, 1):
-            found = store.campaign_tasks(session, campaign_id, code, policy)
-            digests += build_digests(campaign_id, code, found.tasks, now, policy.reminders, found.people,
-                                     found.by_username)
-            report_step(DIGESTS_STEP, done, len(campaigns))
+    digests = committed(reminders.collect_digests, campaign, now,
+                        lambda done, total: report_step(DIGESTS_STEP, done, total))
     escalated = sum(1 for d in digests if d.count(Urgency.ESCALATED))
     get_run_logger().info("%d digest(s), %d with escalations", len(digests), escalated)
     return digests
@@ -64,15 +57,13 @@ def collect_digests(campaign: str | None, now: datetime) -> list[Digest]:
 
 def _claim(digest: Digest, channel: Channel) -> tuple[int | None, ClaimVerdict]:
     try:
-        with session_scope() as session:
-            return store.claim_delivery(session, digest, channel)
+        return committed(reminders.claim_delivery, digest, channel)
     except IntegrityError:  # a concurrent run inserted the same row first
         return None, ClaimVerdict.IN_FLIGHT
 
 
 def _finish(delivery_id: int, error: str | None) -> None:
-    with session_scope() as session:
-        store.finish_delivery(session, delivery_id, error)
+    committed(reminders.finish_delivery, delivery_id, error)
 
 
 def _deliver(channel: Channel, digests: list[Digest], send: Callable[[Digest], None]) -> ChannelReport:
@@ -139,12 +130,8 @@ def store_in_app_digests(digests: list[Digest]) -> ChannelReport:
     report = ChannelReport(Channel.IN_APP)
     for done, digest in enumerate(digests, 1):
         try:
-            with session_scope() as session:
-                delivery_id, verdict = store.claim_delivery(session, digest, Channel.IN_APP)
-                if delivery_id is not None:
-                    store.add_notification(session, digest)
-                    store.finish_delivery(session, delivery_id, None)
-        except IntegrityError:
+            delivery_id, verdict = committed(reminders.store_in_app_digest, digest)
+        except IntegrityError:  # a concurrent run inserted the same ledger row first
             delivery_id, verdict = None, ClaimVerdict.IN_FLIGHT
         if delivery_id is None:
             report.count(verdict)

@@ -1,22 +1,14 @@
 """Password login (OAuth2 password flow) issuing short-lived signed tokens."""
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentUser, SettingsDep, UowDep
 from api.problems import error_responses
-from infra import login_throttle as throttle
-from infra import repository as repo
-from infra.security import TokenClaims, issue_token, verify_password
-from infra.settings import Settings
-from models.clock import utcnow
-from models.errors import LoginLocked, NotAuthenticated
-from models.login_throttle import address_key, retry_after, user_key
+from application import auth
+from application.concurrency import commit_with_retry
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -47,47 +39,15 @@ class Me(BaseModel):
     service_account: bool = False
 
 
-APPEND_ATTEMPTS = 5
-
-
 @router.post("/token", response_model=Token, responses=error_responses(400, 401, 422, 429))
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, session: SessionDep,
+def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, uow: UowDep,
           settings: SettingsDep) -> Token:
     """Exchange a username and password for a bearer token; 429 while the username or client address is locked
     out by repeated failures (the password is then not checked)."""
-    now, host = utcnow(), request.client.host if request.client else None
-    user = user_key(form.username)
-    wait = retry_after(throttle.lock_end(session, [user, address_key(host)], now), now)
-    if wait is not None:
-        raise LoginLocked(wait)
-    person = None if "\x00" in form.username else repo.person_by_username(session, form.username, active_only=False)
-    if person is None or not verify_password(person.password_hash, form.password):
-        wait = retry_after(_count_failure(session, settings, form.username, host, now), now)
-        if wait is not None:
-            raise LoginLocked(wait)
-        raise NotAuthenticated("unknown username or wrong password")
-    if not person.active:
-        raise NotAuthenticated(f"user '{person.username}' is deactivated")
-    if throttle.has_failures(session, user):
-        throttle.forget(session, user)
-        session.commit()
-    token = issue_token(TokenClaims(person.username, person.role, person.unit_id, person.id), settings)
-    return Token(access_token=token, expires_in=settings.token_minutes * 60)
-
-
-def _count_failure(session: Session, settings: Settings, username: str, host: str | None,
-                   now: datetime) -> datetime | None:
-    """Record a failed login and commit it (retried when another writer took the audit chain's head)."""
-    for attempt in range(APPEND_ATTEMPTS):
-        try:
-            until = throttle.record_failed_login(session, settings, username, host, now)
-            session.commit()
-            return until
-        except IntegrityError:
-            session.rollback()
-            if attempt == APPEND_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    host = request.client.host if request.client else None
+    done = commit_with_retry(uow, auth.log_in, settings, form.username, form.password, host,
+                             attempts=auth.LOGIN_ATTEMPTS)  # a refused login's count is committed, then answered
+    return Token(access_token=done.token(), expires_in=done.expires_in)
 
 
 @router.get("/me", response_model=Me, responses=error_responses(401))

@@ -1,30 +1,16 @@
 """Read routes for project offices: where the schools of a campaign stand, and one school's history."""
-from collections import Counter
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
-from sqlmodel import Session
 
-from api.deps import CurrentUser, SessionDep, StoreDep, link_lifetime
+from api.deps import CurrentUser, StoreDep, UowDep, link_lifetime
 from api.problems import error_responses
-from infra import closeout_queries
-from infra.campaign_schools import campaign_schools
-from infra import repository as repo
-from infra.closeout_report import CSV_TYPE, XLSX_TYPE, csv_of_rows
-from infra.evidence.store import content_disposition
-from models.audit import AuditEntry
-from models.campaign import Campaign, SchoolEnrolment, TeacherEnrolment
-from models.clock import utcnow
-from models.closeout import REPORT_NAMES, SummaryRow, report_key, rows_within
-from models.enums import CampaignStatus, Role, SchoolState, TaskStatus
-from models.human_task import HumanTask
-from models.org import Principal, Unit
-from models.rules import excellent_rate, pass_rate
-from models.errors import NotFound, OutOfScope
-from models.access import within
+from application import campaigns as service
+from models.closeout import SummaryRow
+from models.enums import SchoolState
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=error_responses(401, 403, 404, 422))
 _ENTRY = {"id": 412, "event": "fail_county_assessment", "from_state": "county_assessment", "to_state": "rectifying",
@@ -46,10 +32,6 @@ class Progress(BaseModel):
     teachers: int
     pass_rate: float
     excellent_rate: float
-
-
-SUMMARY_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.COUNTY_OFFICE, Role.CITY_OFFICE, Role.PROVINCE_AUDITOR})
-"""Who reads the 附件2 summary: the school's management and the offices above it."""
 
 
 class AnnexRow(BaseModel):
@@ -107,9 +89,6 @@ class ReportLink(BaseModel):
     created_at: datetime
     url: str
     expires_at: datetime
-
-
-REPORT_TYPES = {"summary.xlsx": XLSX_TYPE, "summary.csv": CSV_TYPE}
 
 
 class NamedUnit(BaseModel):
@@ -174,79 +153,36 @@ class SchoolHistory(BaseModel):
     entries: list[HistoryEntry]
 
 
-def _campaign_in_reach(session: Session, user: Principal, campaign: str) -> tuple[Campaign, dict, bool]:
-    """The campaign, the unit tree's parents, and whether the caller sits at or above its region; OutOfScope when
-    the caller's unit and the region lie on different branches."""
-    row = repo.campaign_by_code(session, campaign)
-    parents = repo.unit_parents(session)
-    above = within(user.unit_id, row.region_unit_id, parents)
-    if not (above or within(row.region_unit_id, user.unit_id, parents)):
-        raise OutOfScope(f"campaign '{campaign}' is outside your unit")
-    return row, parents, above
-
-
 @router.get("/{campaign}/progress", response_model=Progress)
-def campaign_progress(campaign: str, session: SessionDep, user: CurrentUser) -> Progress:
+def campaign_progress(campaign: str, uow: UowDep, user: CurrentUser) -> Progress:
     """Count the campaign's schools in each lifecycle state, among those inside the caller's unit."""
-    row, parents, _ = _campaign_in_reach(session, user, campaign)
-    states = session.execute(select(SchoolEnrolment.id, SchoolEnrolment.school_id, SchoolEnrolment.state)
-                             .where(SchoolEnrolment.campaign_id == row.id)).all()
-    mine = {enrolment for enrolment, school, _ in states if within(user.unit_id, school, parents)}
-    counts = Counter(state for enrolment, _, state in states if enrolment in mine)
-    overdue = session.scalars(select(HumanTask.school_enrolment_id).where(
-        HumanTask.campaign_id == row.id, HumanTask.status == TaskStatus.OPEN, HumanTask.due_at < utcnow())).all()
-    results = [r for enrolment, r in session.execute(select(TeacherEnrolment.school_enrolment_id, TeacherEnrolment.result)
-                                                     .where(TeacherEnrolment.campaign_id == row.id)).all()
-               if enrolment in mine]
-    return Progress(campaign=campaign, schools=len(mine), by_state=dict(counts),
-                    overdue_tasks=sum(1 for e in overdue if e in mine), teachers=len(results),
-                    pass_rate=round(pass_rate(results), 4), excellent_rate=round(excellent_rate(results), 4))
+    return Progress(**asdict(service.campaign_progress(uow, user, campaign)))
 
 
 @router.get("/{campaign}/summary", response_model=AnnexSummary, responses={200: {
     "content": {"text/csv": {}}, "description": "The rows as JSON, or with format=csv as the closeout's CSV."}})
-def annex_summary(campaign: str, session: SessionDep, user: CurrentUser,
+def annex_summary(campaign: str, uow: UowDep, user: CurrentUser,
                   format: Annotated[Literal["json", "csv"], Query(description="json, or csv (UTF-8 with BOM)")] = "json"
                   ) -> AnnexSummary | Response:
     """003 附件2 (参训人员情况汇总表) for your unit and every unit under it, computed as the closeout computes it."""
-    if user.role not in SUMMARY_ROLES:
-        raise OutOfScope("the summary table is for school management and project offices")
-    row, _, above = _campaign_in_reach(session, user, campaign)
-    summary = closeout_queries.campaign_summary(session, row)
-    top = row.region_unit_id if above else user.unit_id  # nobody sees above the campaign's own region
-    rows = rows_within(summary, session.get(Unit, top).code)
+    summary = service.annex_summary(uow, user, campaign)
     if format == "csv":
-        return Response(csv_of_rows(rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": content_disposition(f"{campaign}-附件2汇总表.csv")})
-    return AnnexSummary(campaign=campaign, final=row.status == CampaignStatus.CLOSED, closed_at=row.closed_at,
-                        rows=[AnnexRow.of(r) for r in rows])
+        return Response(summary.csv(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": summary.csv_disposition()})
+    return AnnexSummary(campaign=campaign, final=summary.final, closed_at=summary.closed_at,
+                        rows=[AnnexRow.of(r) for r in summary.rows])
 
 
 @router.get("/{campaign}/closeout/reports", response_model=list[ReportLink], responses=error_responses(503))
-def closeout_reports(campaign: str, session: SessionDep, user: CurrentUser, store: StoreDep) -> list[ReportLink]:
+def closeout_reports(campaign: str, uow: UowDep, user: CurrentUser, store: StoreDep) -> list[ReportLink]:
     """Download links of the closeout's XLSX and CSV (the whole campaign, newest version of each): for the offices
     of the campaign's region; everyone else reads their own rows at /campaigns/{campaign}/summary."""
-    row = repo.campaign_by_code(session, campaign)
-    if user.role not in SUMMARY_ROLES or not within(user.unit_id, row.region_unit_id, repo.unit_parents(session)):
-        raise OutOfScope(f"the whole reports of '{campaign}' are for its region's offices; "
-                         f"GET /campaigns/{campaign}/summary answers your unit's rows")
-    if row.closed_at is None:
-        raise NotFound(f"campaign '{campaign}' is not closed yet: the closeout writes its reports")
-    session.rollback()  # signing may stat the objects: hold no transaction meanwhile
-    lifetime, links = link_lifetime(), []
-    for name in REPORT_NAMES:
-        versions = [v for v in store.versions(report_key(campaign, name)) if v.key == report_key(campaign, name)]
-        if versions:
-            latest = versions[-1]
-            url = store.presign_download(latest.key, latest.version_id, f"{campaign}-{name}", lifetime,
-                                         REPORT_TYPES[name])
-            links.append(ReportLink(name=name, key=latest.key, version_id=latest.version_id, size=latest.size,
-                                    created_at=latest.created_at, url=url, expires_at=utcnow() + lifetime))
-    return links
+    return [ReportLink(**asdict(link))
+            for link in service.closeout_report_links(uow, user, campaign, store, link_lifetime())]
 
 
 @router.get("/{campaign}/schools", response_model=SchoolPage)
-def list_schools(campaign: str, session: SessionDep, user: CurrentUser, state: SchoolState | None = None,
+def list_schools(campaign: str, uow: UowDep, user: CurrentUser, state: SchoolState | None = None,
                  unit: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00]+$",
                                                    description="Only schools under this unit (e.g. a county's code).")]
                  = None,
@@ -254,20 +190,15 @@ def list_schools(campaign: str, session: SessionDep, user: CurrentUser, state: S
                  page_size: Annotated[int, Query(ge=1, le=200)] = 50) -> SchoolPage:
     """The campaign's enrolled schools inside your unit (a school's people: their own school), by code: each with
     its county, state, version and the open tasks on it that your inbox shows."""
-    row, parents, _ = _campaign_in_reach(session, user, campaign)
-    total, rows = campaign_schools(session, user, row, parents, state, unit, page, page_size)
+    total, rows = service.list_schools(uow, user, campaign, state, unit, page, page_size)
     return SchoolPage(total=total, page=page, page_size=page_size, items=[SchoolView(
         code=r.code, name=r.name, county=NamedUnit(code=r.county_code, name=r.county_name), state=r.state,
         version=r.version, open_tasks=[OpenTask(id=i, kind=k) for i, k in r.open_tasks]) for r in rows])
 
 
 @router.get("/{campaign}/schools/{school}/history", response_model=SchoolHistory)
-def school_history(campaign: str, school: str, session: SessionDep, user: CurrentUser) -> SchoolHistory:
+def school_history(campaign: str, school: str, uow: UowDep, user: CurrentUser) -> SchoolHistory:
     """A school's audit entries in order, each naming the flow run that applied it."""
-    enrolment = repo.school_enrolment(session, campaign, school)
-    if not repo.in_subtree(session, user.unit_id, enrolment.school_id):
-        raise OutOfScope(f"school '{school}' is outside your unit")
-    entries = session.scalars(select(AuditEntry).where(AuditEntry.school_enrolment_id == enrolment.id)
-                              .order_by(AuditEntry.id)).all()
-    return SchoolHistory(school=school, state=enrolment.state, version=enrolment.version,
-                         entries=[HistoryEntry.model_validate(e, from_attributes=True) for e in entries])
+    history = service.school_history(uow, user, campaign, school)
+    return SchoolHistory(school=history.school, state=history.state, version=history.version,
+                         entries=[HistoryEntry.model_validate(e, from_attributes=True) for e in history.entries])
