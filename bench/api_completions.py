@@ -55,7 +55,7 @@ def prepare(url: str, count: int) -> list[int]:
 
         enrolment = repo.school_enrolment(session, "bench", "DEMO-X1-S001")
         tasks = [HumanTask(campaign_id=enrolment.campaign_id, kind=TaskKind.PLAN_REVIEW, school_enrolment_id=enrolment.id,
-                           subject=f"bench:{i}", unit_id=county.id, candidate_role=Role.COUNTY_OFFICE,
+                           unit_id=county.id, candidate_role=Role.COUNTY_OFFICE,
                            due_at=utcnow() + timedelta(days=10), origin_key=f"bench:{i}") for i in range(count)]
         session.add_all(tasks)
         session.flush()

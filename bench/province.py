@@ -81,22 +81,22 @@ def _open_tasks(states, school_county, county_id, first_school, teachers):
     from models.human_task import TASK_ASSIGNMENT
     from models.lifecycle import TASK_OPENED_ON_ENTRY
 
-    def row(school: int, kind, subject: str, origin: str):
+    def row(school: int, kind, submission: str, origin: str):
         level, role = TASK_ASSIGNMENT[kind]
         city, _ = school_county[school]
         unit = {"school": first_school + school, "county": county_id[school_county[school]], "city": 1 + city,
                 "province": 1}[level]
-        return ("1", kind.value, str(school + 1), subject, str(unit), role.value, "open", DUE, STAMP, origin, "1")
+        return ("1", kind.value, str(school + 1), submission, str(unit), role.value, "open", DUE, STAMP, origin, "1")
 
     for school, state in enumerate(states):
         kind = TASK_OPENED_ON_ENTRY.get(state)
         if kind is not None:
-            yield row(school, kind, f"school_enrolment:{school + 1}", f"bench:{school + 1}:{kind.value}")
+            yield row(school, kind, r"\N", f"bench:{school + 1}:{kind.value}")
     for t, (school, _, picks) in enumerate(teachers):
         if states[school] == "school_review":
             for k in range(len(picks)):
                 submission = 3 * t + k + 1
-                yield row(school, TaskKind.SUBMISSION_GRADING, f"submission:{submission}", f"bench:grade:{submission}")
+                yield row(school, TaskKind.SUBMISSION_GRADING, str(submission), f"bench:grade:{submission}")
 
 
 def generate(name: str, schools: int, teachers_per_school: int, seed: int = 2022) -> dict[str, float]:
@@ -158,7 +158,7 @@ def generate(name: str, schools: int, teachers_per_school: int, seed: int = 2022
             ((str(t + 1), course, kind, str(hours * 60), "1500", STAMP)
              for t, (_, (on, pr, _), _) in enumerate(teachers)
              for course, kind, hours in (("网络研修", "online", on), ("校本实践", "practice", pr))))
-        counts["humantask"] = _copy(cur, "humantask", "campaign_id, kind, school_enrolment_id, subject, unit_id, "
+        counts["humantask"] = _copy(cur, "humantask", "campaign_id, kind, school_enrolment_id, submission_id, unit_id, "
                                     "candidate_role, status, due_at, created_at, origin_key, version",
                                     _open_tasks(states, school_county, county_id, first_school, teachers))
         for table in ("unit", "campaign", "microability", "schoolenrolment", "person", "teacherenrolment",

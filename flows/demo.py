@@ -159,7 +159,7 @@ class DemoDriver:
         with session_scope() as session:
             enrolment = repo.school_enrolment(session, self.run.roster.campaign, school)
             for task in repo.open_tasks(session, enrolment.id, [TaskKind.SUBMISSION_GRADING]):
-                submission = session.get(Submission, int(task.subject.split(":")[1]))
+                submission = session.get(Submission, task.submission_id)
                 items = session.get(MicroAbility, submission.micro_ability_id).evidence_items
                 grades = self.script.item_grades(school, submission.teacher_enrolment_id, items)
                 repo.complete_human_task(session, task.id, {"items": grades}, f"{school}-leader")

@@ -16,7 +16,7 @@ def check_decision_items(session: Session, task: HumanTask, decision: BaseModel)
         code, evidence_items = session.execute(
             select(MicroAbility.code, MicroAbility.evidence_items)
             .join(Submission, Submission.micro_ability_id == MicroAbility.id)
-            .where(Submission.id == int(task.subject.split(":")[1]))).one()
+            .where(Submission.id == task.submission_id)).one()
         refuse_unknown_items(code, evidence_items, decision.items)
     elif task.kind == TaskKind.COUNTY_ASSESSMENT_SCORING:
         rubric_name = session.scalar(select(Campaign.policy).where(Campaign.id == task.campaign_id)).get("rubric")

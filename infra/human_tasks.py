@@ -1,6 +1,6 @@
 """The one place a human task is completed: the conditional UPDATE (open, at the expected version, unclaimed or
 claimed by the decider), with its outbox row for an inbox decision."""
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlmodel import Session
 
 from models.enums import TaskStatus
@@ -24,11 +24,12 @@ _COMPLETE_AND_QUEUE = insert(_outbox).from_select(
 ).returning(_outbox.c.id)
 
 
-def complete_and_queue(connection: Connection, entry: OutboxEntry, task_params: dict) -> int | None:
+def complete_and_queue(session: Session, entry: OutboxEntry, task_params: dict) -> int | None:
     """Complete the task (conditionally) and insert its outbox row; the row's id, or None if the task was taken.
 
     PostgreSQL does both in one statement (a data-modifying CTE), i.e. one round trip; SQLite in two.
     """
+    connection = session.connection()
     if connection.dialect.name == "postgresql":
         queued = {f"q_{name}": value for name, value in entry.model_dump(include=set(_QUEUED_COLUMNS)).items()}
         return connection.execute(_COMPLETE_AND_QUEUE, {**task_params, **queued}).scalar()

@@ -1,81 +1,57 @@
-"""The human-task inbox: claim and release, reassignment, and completion into the outbox (reads: task_views)."""
+"""The human-task inbox's queries: the conditional UPDATEs of claim, release and reassignment, the facts a
+completion is checked against (one round trip), and giving a refused decision's task back. The checks themselves
+are application/inbox.py's; reads of tasks are task_views'."""
+from datetime import datetime
 from functools import cache
 
-from pydantic import BaseModel
-from sqlalchemy import (Connection, Integer, Row, Select, String, bindparam, cast, exists, func, insert, literal, or_,
-                        select, update)
+from sqlalchemy import Integer, Row, Select, String, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from infra import human_tasks, repository as repo
-from infra.decision_items import check_decision_items
 from infra.task_views import task_visible
+from models.access import OFFICE_ROLES  # noqa: F401 — api/routes/notifications.py imports it from here
 from models.campaign import Campaign, SchoolEnrolment, Submission, TeacherEnrolment
-from models.clock import utcnow
-from models.closeout import refuse_if_closed
-from models.decisions import lifecycle_event
-from models.enums import CampaignStatus, Role, TaskKind, TaskStatus
-from models.evidence import LOCKED_STATES
-from models.errors import DomainError, NotFound, OutOfScope, PreconditionFailed, SchoolLocked, TaskConflict
+from models.enums import CampaignStatus, TaskStatus
 from models.human_task import HumanTask
 from models.org import Principal, Unit
 from models.outbox import OutboxEntry, OutboxStatus
-from models.access import OFFICE_ROLES
-
-SCHOOL_ROLES = frozenset({Role.TEACHER, Role.GROUP_LEADER, Role.SCHOOL_ADMIN})
-CHANGES_SCHOOL_WORK = frozenset({TaskKind.PLAN_REVISION, TaskKind.SUBMISSION_GRADING})
-"""Task kinds whose decision changes a school's plans, submissions or grades: refused while it is locked."""
 
 
-def _may_act(user: Principal, task: HumanTask) -> None:
-    if user.role != task.candidate_role:
-        raise OutOfScope(f"task {task.id} is for a {task.candidate_role}, not a {user.role}")
-
-
-def _independent(session: Session, user: Principal, task: HumanTask) -> None:
-    """Nobody grades their own submission; nobody decides for a school they teach at (DOMAIN.md)."""
-    if task.kind == TaskKind.SUBMISSION_GRADING:
-        author = session.scalar(select(TeacherEnrolment.teacher_id).join(
-            Submission, Submission.teacher_enrolment_id == TeacherEnrolment.id)
-            .where(Submission.id == int(task.subject.split(":")[1])))
-        if author == user.id:
-            raise OutOfScope("nobody grades their own submission")
-    elif task.school_enrolment_id is not None and user.role not in SCHOOL_ROLES:
-        teaches_there = session.scalar(select(TeacherEnrolment.id).where(
-            TeacherEnrolment.school_enrolment_id == task.school_enrolment_id, TeacherEnrolment.teacher_id == user.id))
-        if teaches_there:
-            raise OutOfScope("a county, city or province reviewer never reviews a school they belong to")
-
-
-def _check_version(task: HumanTask, if_match: int | None) -> None:
-    if if_match is not None and if_match != task.version:
-        raise PreconditionFailed(f"task {task.id} is at version {task.version}, not {if_match}")
-
-
-def claim(session: Session, user: Principal, task: HumanTask, if_match: int | None) -> None:
-    """Take an open task for oneself (conditional UPDATE: of two claims one wins)."""
-    _may_act(user, task)
-    repo.writable_campaign(session, task.campaign_id)
-    _check_version(task, if_match)
+def _change_open_task(session: Session, task: HumanTask, *conditions, **values) -> bool:
+    """The conditional UPDATE of an open task at the version read (of two changes one wins); on success the task
+    object is expired, so its next read loads the new row."""
     done = session.execute(update(HumanTask).where(
-        HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
-        or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == user.username),
-    ).values(claimed_by=user.username, claimed_at=utcnow(), version=task.version + 1)).rowcount
-    if not done:
-        raise TaskConflict(f"task {task.id} is not open or is held by someone else")
+        HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version, *conditions,
+    ).values(**values, version=task.version + 1)).rowcount == 1
+    if done:
+        session.expire(task)
+    return done
 
 
-def release(session: Session, user: Principal, task: HumanTask, if_match: int | None) -> None:
-    """Give a claimed task back (its holder, or an office of the unit)."""
-    repo.writable_campaign(session, task.campaign_id)
-    _check_version(task, if_match)
-    if task.claimed_by != user.username and user.role not in OFFICE_ROLES:
-        raise OutOfScope(f"task {task.id} is held by {task.claimed_by}")
-    done = session.execute(update(HumanTask).where(
-        HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
-    ).values(claimed_by=None, claimed_at=None, version=task.version + 1)).rowcount
-    if not done:
-        raise TaskConflict(f"task {task.id} changed while being released")
+def claim_open(session: Session, task: HumanTask, username: str, now: datetime) -> bool:
+    """Claim the task for `username` if it is open, at its version, and unclaimed or already theirs."""
+    return _change_open_task(session, task, or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == username),
+                             claimed_by=username, claimed_at=now)
+
+
+def release_claim(session: Session, task: HumanTask) -> bool:
+    """Drop the task's claim if it is open and at its version."""
+    return _change_open_task(session, task, claimed_by=None, claimed_at=None)
+
+
+def hand_to(session: Session, task: HumanTask, username: str, now: datetime) -> bool:
+    """Claim the task for `username` on someone else's behalf, if it is open and at its version."""
+    return _change_open_task(session, task, claimed_by=username, claimed_at=now)
+
+
+def independence_facts(session: Session, task: HumanTask, person_id: int) -> tuple[bool, bool]:
+    """Whether the person wrote the submission the task grades, and whether they teach at the task's school."""
+    own = exists(select(Submission.id).join(TeacherEnrolment, TeacherEnrolment.id == Submission.teacher_enrolment_id)
+                 .where(Submission.id == task.submission_id, TeacherEnrolment.teacher_id == person_id))
+    teaches = exists(select(TeacherEnrolment.id).where(
+        TeacherEnrolment.school_enrolment_id == task.school_enrolment_id, TeacherEnrolment.teacher_id == person_id))
+    grades_own, teaches_there = session.execute(select(own, teaches)).one()
+    return bool(grades_own), bool(teaches_there)
 
 
 @cache
@@ -85,15 +61,16 @@ def _context_query() -> Select:
     visible = task_visible(bindparam("unit_id", type_=Integer), bindparam("role", type_=String))
     own = (select(Submission.id).join(TeacherEnrolment, TeacherEnrolment.id == Submission.teacher_enrolment_id)
            .where(TeacherEnrolment.campaign_id == HumanTask.campaign_id, TeacherEnrolment.teacher_id == uid,
-                  HumanTask.subject == literal("submission:") + cast(Submission.id, String)))
+                  Submission.id == HumanTask.submission_id))
     teaches = select(TeacherEnrolment.id).where(TeacherEnrolment.school_enrolment_id == HumanTask.school_enrolment_id,
                                                 TeacherEnrolment.teacher_id == uid)
     decided = (select(func.coalesce(func.max(OutboxEntry.task_attempt), 0)).where(OutboxEntry.task_id == HumanTask.id)
                .scalar_subquery())
     school, county = aliased(Unit), aliased(Unit)
     return (select(HumanTask.id, HumanTask.kind, HumanTask.candidate_role, HumanTask.status, HumanTask.claimed_by,
-                   HumanTask.version, HumanTask.subject, HumanTask.campaign_id, SchoolEnrolment.state.label("state"),
-                   visible.label("visible"), exists(own).label("own_submission"), exists(teaches).label("teaches_there"),
+                   HumanTask.version, HumanTask.submission_id, HumanTask.campaign_id,
+                   SchoolEnrolment.state.label("state"), visible.label("visible"),
+                   exists(own).label("own_submission"), exists(teaches).label("teaches_there"),
                    decided.label("decided_attempts"),
                    Campaign.code.label("campaign"), Campaign.status.label("campaign_status"),
                    Campaign.closed_at.label("closed_at"), school.code.label("school"), county.code.label("county"))
@@ -104,63 +81,16 @@ def _context_query() -> Select:
             .where(HumanTask.id == task_id))
 
 
-def _completion_context(session: Session, user: Principal, task_id: int) -> Row | None:
+def completion_facts(session: Session, user: Principal, task_id: int) -> Row | None:
     """In one round trip: the task's state, whether the user may see it, its independence facts, whether its campaign
     is closed, how many times it was decided before, and the codes its outbox row carries."""
     return session.connection().execute(
         _context_query(), {"task_id": task_id, "uid": user.id, "unit_id": user.unit_id, "role": str(user.role)}).first()
 
 
-def complete(session: Session, user: Principal, task_id: int, decision: BaseModel, if_match: int | None) -> OutboxEntry:
-    """Record the decision and its outbox row in the caller's transaction; of two completions one wins."""
-    task = context = _completion_context(session, user, task_id)
-    if context is None or not context.visible:
-        raise NotFound(f"task {task_id} does not exist or is not yours to see")
-    refuse_if_closed(context.campaign, context.campaign_status, context.closed_at)
-    _may_act(user, task)
-    if context.own_submission:
-        raise OutOfScope("nobody grades their own submission")
-    if context.teaches_there and user.role not in SCHOOL_ROLES:
-        raise OutOfScope("a county, city or province reviewer never reviews a school they belong to")
-    if decision.kind != task.kind:
-        raise DomainError(f"task {task.id} is a {task.kind} task; the decision is for {decision.kind}")
-    if task.kind in CHANGES_SCHOOL_WORK and task.state in LOCKED_STATES:
-        raise SchoolLocked(context.school, task.state)
-    check_decision_items(session, task, decision)
-    _check_version(task, if_match)
-    if task.status != TaskStatus.OPEN or task.claimed_by not in (None, user.username):
-        raise TaskConflict(f"task {task.id} is not open or is held by someone else")
-    fired = lifecycle_event(decision)
-    # The attempt read here stays right: a reopening changes the task's version, so the conditional UPDATE then fails.
-    entry = OutboxEntry(task_id=task.id, task_attempt=context.decided_attempts + 1, campaign=context.campaign,
-                        county=context.county, school=context.school, event=fired[0] if fired else None, payload=fired[1] if fired else {}, actor=user.username)
-    entry.id = human_tasks.complete_and_queue(session.connection(), entry, {
-        "task_id": task.id, "expected": task.version, "next": task.version + 1, "actor": user.username,
-        "decision": decision.model_dump(mode="json", exclude_none=True), "now": utcnow()})
-    if entry.id is None:
-        if if_match is not None:
-            raise PreconditionFailed(f"task {task.id} changed while being completed")
-        raise TaskConflict(f"task {task.id} was completed or claimed by someone else just now")
-    return entry
-
-
-def reassign(session: Session, user: Principal, task: HumanTask, to_username: str, if_match: int | None) -> None:
-    """An office hands an open task to a named reviewer of the right role inside its own subtree."""
-    if user.role not in OFFICE_ROLES:
-        raise OutOfScope("only a county or city office reassigns tasks")
-    repo.writable_campaign(session, task.campaign_id)
-    _check_version(task, if_match)
-    target = repo.person_by_username(session, to_username)
-    if target is None:
-        raise NotFound(f"user '{to_username}' does not exist")
-    if target.role != task.candidate_role or not repo.in_subtree(session, user.unit_id, target.unit_id):
-        raise OutOfScope(f"'{to_username}' is not a {task.candidate_role} inside your unit")
-    _independent(session, Principal.of(target), task)
-    done = session.execute(update(HumanTask).where(
-        HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN, HumanTask.version == task.version,
-    ).values(claimed_by=target.username, claimed_at=utcnow(), version=task.version + 1)).rowcount
-    if not done:
-        raise TaskConflict(f"task {task.id} changed while being reassigned")
+def decision_entry(session: Session, decision_id: int) -> OutboxEntry | None:
+    """The outbox row of a recorded decision."""
+    return session.get(OutboxEntry, decision_id)
 
 
 def reopen_refused(session: Session, entry: OutboxEntry, error: str) -> None:

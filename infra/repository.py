@@ -2,6 +2,7 @@
 from collections.abc import Iterable
 
 from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.audit import GENESIS_HASH, AuditEntry, seal
@@ -9,7 +10,8 @@ from models.campaign import Campaign, CountyQuota, SchoolEnrolment
 from models.clock import utcnow
 from models.closeout import refuse_if_closed
 from models.rubric import excellent_cap
-from models.enums import CampaignStatus, TaskStatus
+from models.access import within
+from models.enums import CampaignStatus, TaskStatus, UnitLevel
 from models.errors import NotFound
 from models.human_task import HumanTask
 from models.org import Person, Principal, Unit
@@ -185,11 +187,23 @@ def active_principal(session: Session, username: str) -> Principal | None:
 
 
 def in_subtree(session: Session, user_unit: int, target_unit: int) -> bool:
-    """True when target_unit is user_unit or below it (walks up at most four levels, identity-mapped)."""
-    current: int | None = target_unit
-    while current is not None:
-        if current == user_unit:
-            return True
-        unit = session.get(Unit, current)
-        current = unit.parent_id if unit else None
-    return False
+    """The subtree rule (`models.access.within`): True when target_unit is user_unit or below it; the target's
+    ancestry comes in one query."""
+    return within(user_unit, target_unit, _ancestry_parents(session, target_unit))
+
+
+def _ancestry_query():
+    chain = [aliased(Unit) for _ in UnitLevel]
+    query = select(*(column for unit in chain for column in (unit.id, unit.parent_id))).select_from(chain[0])
+    for lower, upper in zip(chain, chain[1:]):
+        query = query.outerjoin(upper, upper.id == lower.parent_id)
+    return query.where(chain[0].id == bindparam("unit_id"))
+
+
+_ANCESTRY = _ancestry_query()
+
+
+def _ancestry_parents(session: Session, unit_id: int) -> dict[int, int | None]:
+    """The parent of the unit and of every unit above it (at most one per level), in one query."""
+    row = session.execute(_ANCESTRY, {"unit_id": unit_id}).first() or ()
+    return {row[i]: row[i + 1] for i in range(0, len(row), 2) if row[i] is not None}

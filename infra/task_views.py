@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Integer, String, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -13,8 +13,6 @@ from models.errors import NotFound
 from models.human_task import HumanTask
 from models.org import Person, Principal, Unit
 from models.access import OFFICE_ROLES
-
-SUBMISSION_PREFIX = "submission:"
 
 
 @dataclass(frozen=True)
@@ -45,9 +43,10 @@ class TaskRow:
 
 
 def in_subtree(unit_column: ColumnElement, top: ColumnElement) -> ColumnElement[bool]:
-    """True where the unit in `unit_column` is `top` or lies below it: its ancestry (itself and at most one unit per
-    level above: province → city → county → school) contains `top`. A correlated EXISTS over primary keys, so one
-    row costs a few index lookups and a whole listing becomes one semi-join."""
+    """The subtree rule `models.access.within` as SQL: true where the unit in `unit_column` is `top` or lies below it,
+    i.e. its ancestry (itself and at most one unit per level above: province → city → county → school) contains `top`.
+    A correlated EXISTS over primary keys, so one row costs a few index lookups and a whole listing becomes one
+    semi-join; the Python form (`repository.in_subtree`) calls `within` itself."""
     chain = [aliased(Unit) for _ in UnitLevel]
     ancestry = select(literal(1)).select_from(chain[0])
     for lower, upper in zip(chain, chain[1:]):
@@ -107,11 +106,6 @@ def visible_task_row(session: Session, user: Principal, task_id: int) -> TaskRow
     return rows[0]
 
 
-def _subject_id(prefix: str) -> ColumnElement[int]:
-    """The id a subject like 'submission:17' names, NULL for a subject of another kind."""
-    return case((HumanTask.subject.like(prefix + "%"), cast(func.substr(HumanTask.subject, len(prefix) + 1), Integer)))
-
-
 def task_rows(session: Session, ids, order=(HumanTask.id,)) -> list[TaskRow]:
     """The tasks whose ids the subquery yields, with their names, in one query."""
     school, unit = aliased(Unit), aliased(Unit)
@@ -122,7 +116,7 @@ def task_rows(session: Session, ids, order=(HumanTask.id,)) -> list[TaskRow]:
         .join(unit, unit.id == HumanTask.unit_id)
         .outerjoin(SchoolEnrolment, SchoolEnrolment.id == HumanTask.school_enrolment_id)
         .outerjoin(school, school.id == SchoolEnrolment.school_id)
-        .outerjoin(Submission, Submission.id == _subject_id(SUBMISSION_PREFIX))
+        .outerjoin(Submission, Submission.id == HumanTask.submission_id)
         .outerjoin(TeacherEnrolment, TeacherEnrolment.id == Submission.teacher_enrolment_id)
         .outerjoin(Person, Person.id == TeacherEnrolment.teacher_id)
         .outerjoin(MicroAbility, MicroAbility.id == Submission.micro_ability_id)

@@ -10,13 +10,14 @@ from models.enums import Role, TaskKind, TaskStatus, UnitLevel
 
 
 class HumanTask(SQLModel, table=True):
-    """One step a person must take: kind, subject, unit scope, candidate role, due date, decision."""
+    """One step a person must take: kind, what it is about (its school, and a submission for a grading), unit scope,
+    candidate role, due date, decision."""
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     kind: TaskKind = Field(sa_type=String(32), index=True)
     school_enrolment_id: int | None = Field(default=None, foreign_key="schoolenrolment.id", index=True)
-    subject: str = Field(max_length=64)
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     candidate_role: Role = Field(sa_type=String(32))
     status: TaskStatus = Field(default=TaskStatus.OPEN, sa_type=String(16), index=True)
@@ -29,6 +30,18 @@ class HumanTask(SQLModel, table=True):
     claimed_at: datetime | None = None
     origin_key: str = Field(unique=True, max_length=128)
     version: int = 1
+
+    @property
+    def subject(self) -> str:
+        """What the task is about, as the API and digests name it: 'submission:17', else 'school_enrolment:5'."""
+        return task_subject(self.submission_id, self.school_enrolment_id)
+
+
+def task_subject(submission_id: int | None, school_enrolment_id: int | None) -> str:
+    """A task's subject as text, from its typed columns (the submission it grades, else its school)."""
+    if submission_id is not None:
+        return f"submission:{submission_id}"
+    return f"school_enrolment:{school_enrolment_id}" if school_enrolment_id is not None else ""
 
 
 TASK_ASSIGNMENT: dict[TaskKind, tuple[UnitLevel, Role]] = {

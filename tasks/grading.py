@@ -44,7 +44,7 @@ def open_grading_tasks(enrolment_id: int) -> int:
         new = [
             HumanTask(
                 campaign_id=enrolment.campaign_id, kind=TaskKind.SUBMISSION_GRADING, school_enrolment_id=enrolment_id,
-                subject=f"submission:{s.id}", unit_id=enrolment.school_id, candidate_role=role,
+                submission_id=s.id, unit_id=enrolment.school_id, candidate_role=role,
                 due_at=due, origin_key=key,
             )
             for key, s in keys.items() if key not in existing
@@ -72,7 +72,7 @@ def apply_submission_grades(enrolment_id: int, actor: str, flow_run_id: str | No
         ).all()
         entries = []
         for grading in done:
-            submission = by_id[int(grading.subject.split(":")[1])]
+            submission = by_id[grading.submission_id]
             if submission.status != SubmissionStatus.SUBMITTED:
                 continue
             submission.grade = _decided_grade(grading.decision, required_items[submission.micro_ability_id])

@@ -203,7 +203,7 @@ def _open_school_task(session, snapshot: SchoolSnapshot, to_state: SchoolState, 
     level, role = TASK_ASSIGNMENT[kind]
     session.add(HumanTask(
         campaign_id=snapshot.campaign_id, kind=kind, school_enrolment_id=snapshot.enrolment_id,
-        subject=f"school_enrolment:{snapshot.enrolment_id}", unit_id=snapshot.units[level],
+        unit_id=snapshot.units[level],
         candidate_role=role, due_at=task_due_at(session, snapshot.campaign_id, snapshot.policy, kind,
                                                 snapshot.units[UnitLevel.SCHOOL], now),
         origin_key=f"school:{snapshot.enrolment_id}:v{snapshot.version + 1}:{kind}",

@@ -9,14 +9,13 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from api import idempotency
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, UowDep
 from api.problems import error_responses
-from infra import inbox, task_views
-from infra.fault_points import crash_point
-from infra.task_views import TaskRow
+from application import inbox
+from application.inbox import TaskFilter, TaskRow
 from infra.settings import get_settings
 from models.decisions import Decision, openapi_examples
-from models.errors import NotFound, PreconditionFailed
+from models.errors import PreconditionFailed
 from models.outbox import OutboxEntry
 from models.text import single_line
 
@@ -68,6 +67,7 @@ class TaskView(BaseModel):
     kind: str
     campaign_id: int
     school_enrolment_id: int | None
+    submission_id: int | None
     subject: str
     unit_id: int
     candidate_role: str
@@ -141,50 +141,49 @@ def _decision_status(entry: OutboxEntry) -> DecisionStatus:
 
 @router.get("/tasks", response_model=TaskPage)
 def list_tasks(
-    session: SessionDep, user: CurrentUser,
+    uow: UowDep, user: CurrentUser,
     campaign: str | None = None, kind: str | None = None, status: str | None = "open", unit: str | None = None,
     due_before: IsoDateTime | None = None, due_after: IsoDateTime | None = None,
     sort: Annotated[str, Query(pattern="^-?due_at$")] = "due_at",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TaskPage:
     """The caller's inbox: tasks inside their unit (their role's, or all for an office), by due date."""
-    total, rows = task_views.visible_tasks(session, user, task_views.TaskFilter(
+    total, rows = inbox.list_tasks(uow, user, TaskFilter(
         campaign, kind, status or None, unit, due_before, due_after, sort.startswith("-"), page, page_size))
     return TaskPage(total=total, page=page, page_size=page_size, items=[_view(t) for t in rows])
 
 
 @router.get("/tasks/{task_id}", response_model=TaskView)
-def get_task(task_id: TaskId, session: SessionDep, user: CurrentUser, response: Response) -> TaskView:
+def get_task(task_id: TaskId, uow: UowDep, user: CurrentUser, response: Response) -> TaskView:
     """One task, with its ETag; 404 for a task that is not in your listing."""
-    return _view(task_views.visible_task_row(session, user, task_id), response)
+    return _view(inbox.read_task(uow, user, task_id), response)
 
 
-def _change(task_id: int, session, user, if_match, key, action, name: str) -> JSONResponse:
+def _change(task_id: int, uow, user, if_match, key, action, name: str) -> JSONResponse:
+    """Run one inbox change (at most once per Idempotency-Key), commit it, answer with the task and its ETag."""
     request_hash = idempotency.fingerprint("POST", f"/tasks/{task_id}/{name}", if_match)
 
     def change() -> JSONResponse:
-        task = task_views.visible_task(session, user, task_id)
-        action(session, user, task, _version(if_match))
-        session.refresh(task)
-        body = jsonable_encoder(_view(task_views.visible_task_row(session, user, task_id)))
-        idempotency.remember(session, user, key, request_hash, 200, body)
-        session.commit()
-        return JSONResponse(body, headers={"ETag": f'"{task.version}"'})
-    return idempotency.once(session, user, key, request_hash, change)
+        row = action(uow, user, task_id, _version(if_match))
+        body = jsonable_encoder(_view(row))
+        idempotency.remember(uow.session, user, key, request_hash, 200, body)
+        uow.commit()
+        return JSONResponse(body, headers={"ETag": f'"{row.task.version}"'})
+    return idempotency.once(uow.session, user, key, request_hash, change)
 
 
 @router.post("/tasks/{task_id}/claim", response_model=TaskView, responses=error_responses(409, 412))
-def claim_task(task_id: TaskId, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
+def claim_task(task_id: TaskId, uow: UowDep, user: CurrentUser, if_match: IfMatch = None,
                idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Take the task for yourself; of two simultaneous claims one wins (409 for the other)."""
-    return _change(task_id, session, user, if_match, idempotency_key, inbox.claim, "claim")
+    return _change(task_id, uow, user, if_match, idempotency_key, inbox.claim_task, "claim")
 
 
 @router.post("/tasks/{task_id}/release", response_model=TaskView, responses=error_responses(409, 412))
-def release_task(task_id: TaskId, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
+def release_task(task_id: TaskId, uow: UowDep, user: CurrentUser, if_match: IfMatch = None,
                  idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Give a claimed task back."""
-    return _change(task_id, session, user, if_match, idempotency_key, inbox.release, "release")
+    return _change(task_id, uow, user, if_match, idempotency_key, inbox.release_task, "release")
 
 
 Username = single_line(64, "The reviewer's username.")
@@ -197,17 +196,17 @@ class Reassignment(BaseModel):
 
 
 @router.post("/tasks/{task_id}/reassign", response_model=TaskView, responses=error_responses(409, 412))
-def reassign_task(task_id: TaskId, body: Reassignment, session: SessionDep, user: CurrentUser, if_match: IfMatch = None,
+def reassign_task(task_id: TaskId, body: Reassignment, uow: UowDep, user: CurrentUser, if_match: IfMatch = None,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """An office hands an open task to a reviewer of the right role inside its unit."""
-    return _change(task_id, session, user, if_match, idempotency_key,
-                   lambda s, u, t, v: inbox.reassign(s, u, t, body.to, v), f"reassign:{body.to}")
+    return _change(task_id, uow, user, if_match, idempotency_key,
+                   lambda u, p, t, v: inbox.reassign_task(u, p, t, body.to, v), f"reassign:{body.to}")
 
 
 @router.post("/tasks/{task_id}/complete", status_code=202, response_model=DecisionStatus,
              responses=error_responses(409, 412))
 def complete_task(
-    task_id: TaskId, session: SessionDep, user: CurrentUser,
+    task_id: TaskId, uow: UowDep, user: CurrentUser,
     decision: Annotated[Decision, Body(openapi_examples=openapi_examples())],
     if_match: IfMatch = None, idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -215,24 +214,16 @@ def complete_task(
     request_hash = idempotency.fingerprint("POST", f"/tasks/{task_id}/complete", decision.model_dump(mode="json"))
 
     def complete() -> JSONResponse:
-        entry = inbox.complete(session, user, task_id, decision, _version(if_match))
+        entry = inbox.complete_task(uow, user, task_id, decision, _version(if_match))
         body = jsonable_encoder(_decision_status(entry))
-        idempotency.remember(session, user, idempotency_key, request_hash, 202, body)
-        session.commit()
-        crash_point("decision-accepted")
+        idempotency.remember(uow.session, user, idempotency_key, request_hash, 202, body)
+        uow.commit()  # the decision is accepted: the service's fault point "decision-accepted" runs right after
         return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
-    return idempotency.once(session, user, idempotency_key, request_hash, complete)
+    return idempotency.once(uow.session, user, idempotency_key, request_hash, complete)
 
 
 @router.get("/decisions/{decision_id}", response_model=DecisionStatus)
-def decision_status(decision_id: TaskId, session: SessionDep, user: CurrentUser) -> DecisionStatus:
+def decision_status(decision_id: TaskId, uow: UowDep, user: CurrentUser) -> DecisionStatus:
     """Where a decision stands: pending, applied (with its flow run) or refused (with the reason); 404 for a decision
     on a task that is not in your listing."""
-    entry = session.get(OutboxEntry, decision_id)
-    try:
-        if entry is None:
-            raise NotFound("no such decision")
-        task_views.visible_task(session, user, entry.task_id)
-    except NotFound:
-        raise NotFound(f"decision {decision_id} does not exist or is not yours to see") from None
-    return _decision_status(entry)
+    return _decision_status(inbox.decision_status(uow, user, decision_id))

@@ -96,7 +96,7 @@ def create_reminder_campaign(code: str) -> ReminderCampaign:
             enrolments[school] = enrolment.id
         for name, kind, unit, school, role, days, claimer, status in TASKS:
             task = HumanTask(campaign_id=campaign.id, kind=kind, school_enrolment_id=enrolments[school],
-                             subject=f"school_enrolment:{enrolments[school]}", unit_id=fixture.units[unit],
+                             unit_id=fixture.units[unit],
                              candidate_role=role, status=status, due_at=now + timedelta(days=days),
                              claimed_by=fixture.user(claimer) if claimer else None, origin_key=f"{code}:{name}")
             session.add(task)

@@ -185,7 +185,7 @@ def _grading_task(campaign: str) -> tuple[int, int, dict[str, str]]:
         session.add(submission)
         session.flush()
         task = HumanTask(campaign_id=enrolment.campaign_id, kind=TaskKind.SUBMISSION_GRADING,
-                         school_enrolment_id=enrolment.id, subject=f"submission:{submission.id}",
+                         school_enrolment_id=enrolment.id, submission_id=submission.id,
                          unit_id=enrolment.school_id, candidate_role="group_leader",
                          due_at=utcnow() + timedelta(days=7), origin_key=f"test-closed-{submission.id}")
         session.add(task)

@@ -105,7 +105,7 @@ def build_campaign(code: str) -> dict[str, str]:
             session.flush()
             if state == SchoolState.SCHOOL_REVIEW:  # an open grading task the close-out must cancel
                 session.add(HumanTask(campaign_id=campaign.id, kind=TaskKind.SUBMISSION_GRADING,
-                                      school_enrolment_id=enrolment.id, subject=f"school:{enrolment.id}",
+                                      school_enrolment_id=enrolment.id,
                                       unit_id=school.id, candidate_role="group_leader",
                                       due_at=utcnow() + timedelta(days=7), origin_key=f"{code}-open-{short}"))
             for online, practice, result in teachers:

@@ -35,12 +35,12 @@ def tasks(database, prefect_harness, campaign_code):
         session.add(submission)
         session.flush()
         made = {}
-        for kind, subject, unit, role in [
-            (TaskKind.SUBMISSION_GRADING, f"submission:{submission.id}", enrolment.school_id, "group_leader"),
-            (TaskKind.COUNTY_ASSESSMENT_SCORING, f"school:{enrolment.id}", enrolment.school_id, "county_expert"),
+        for kind, graded, unit, role in [
+            (TaskKind.SUBMISSION_GRADING, submission.id, enrolment.school_id, "group_leader"),
+            (TaskKind.COUNTY_ASSESSMENT_SCORING, None, enrolment.school_id, "county_expert"),
         ]:
             task = HumanTask(campaign_id=enrolment.campaign_id, kind=kind, school_enrolment_id=enrolment.id,
-                             subject=subject, unit_id=unit, candidate_role=role, due_at=utcnow() + timedelta(days=7),
+                             submission_id=graded, unit_id=unit, candidate_role=role, due_at=utcnow() + timedelta(days=7),
                              origin_key=f"test-items-{kind}-{submission.id}")
             session.add(task)
             session.flush()

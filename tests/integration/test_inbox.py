@@ -286,7 +286,7 @@ def test_nobody_grades_their_own_submission(submitted, campaign_code):
         session.add(own)
         session.flush()
         task = HumanTask(campaign_id=enrolment.campaign_id, kind=TaskKind.SUBMISSION_GRADING,
-                         school_enrolment_id=enrolment.id, subject=f"submission:{own.id}", unit_id=enrolment.school_id,
+                         school_enrolment_id=enrolment.id, submission_id=own.id, unit_id=enrolment.school_id,
                          candidate_role="group_leader", due_at=utcnow() + timedelta(days=7),
                          origin_key=f"test-own-{own.id}")
         session.add(task)

@@ -28,7 +28,7 @@ def world(database, prefect_harness, campaign_code):
     with session_scope() as session:
         enrolment = repo.school_enrolment(session, campaign_code, "DEMO-X1-S001")
         task = HumanTask(campaign_id=enrolment.campaign_id, kind=TaskKind.SUBMISSION_GRADING,
-                         school_enrolment_id=enrolment.id, subject="submission:0", unit_id=enrolment.school_id,
+                         school_enrolment_id=enrolment.id, unit_id=enrolment.school_id,
                          candidate_role="group_leader", due_at=utcnow() + timedelta(days=7),
                          origin_key=f"{campaign_code}-grading")
         session.add(task)

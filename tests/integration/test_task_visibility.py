@@ -53,10 +53,9 @@ def world(database, prefect_harness, campaign_code):
             session.add(submission)
             session.flush()
             for kind, (level, role) in TASK_ASSIGNMENT.items():
-                subject = (f"submission:{submission.id}" if kind == TaskKind.SUBMISSION_GRADING
-                           else f"school_enrolment:{enrolment.id}")
+                graded = submission.id if kind == TaskKind.SUBMISSION_GRADING else None
                 task = HumanTask(campaign_id=enrolment.campaign_id, kind=kind, school_enrolment_id=enrolment.id,
-                                 subject=subject, unit_id=_unit_at(session, enrolment.school_id, level),
+                                 submission_id=graded, unit_id=_unit_at(session, enrolment.school_id, level),
                                  candidate_role=role, due_at=utcnow() + timedelta(days=7),
                                  origin_key=f"{campaign_code}-{school}-{kind}")
                 session.add(task)
@@ -126,9 +125,9 @@ def test_tasks_name_their_school_unit_teacher_and_micro_ability(world):
     office = _login(http, READERS[Role.COUNTY_OFFICE])
     items = http.get("/tasks", params={"campaign": campaign, "kind": "submission_grading"}, headers=office).json()
     grading = next(i for i in items["items"] if i["school"]["code"] == "DEMO-X1-S001")
+    assert grading["subject"] == f"submission:{grading['submission_id']}"
     with session_scope() as session:
-        ability = session.get(MicroAbility, session.get(
-            Submission, int(grading["subject"].split(":")[1])).micro_ability_id)
+        ability = session.get(MicroAbility, session.get(Submission, grading["submission_id"]).micro_ability_id)
         school_name = session.scalars(select(Unit.name).where(Unit.code == "DEMO-X1-S001")).one()
         teacher_name = session.scalars(select(Person.name).where(Person.username == "DEMO-X1-S001-t001")).one()
     assert grading["school"] == grading["unit"] == {"code": "DEMO-X1-S001", "name": school_name}
