@@ -1,11 +1,13 @@
-"""What the demo's simulated people read and decide outside a transition: where a school stands, the catalog, the
-county's room for 优秀, and the group leader's grades of the school's submissions."""
+"""What the demo's simulated people read and decide outside a transition (where a school stands, the catalog, the
+county's room for 优秀, the group leader's grades), and what `tisheng demo` and `tisheng up` read of a demo campaign."""
 from typing import NamedTuple
 
+from infra import demo_region
 from infra import repository as repo
 from infra import teacher_work
 from infra.human_tasks import record_decision
 from infra.unit_of_work import UnitOfWork
+from models.audit import AuditEntry
 from models.campaign import Campaign, MicroAbility, Submission
 from models.clock import utcnow
 from models.enums import SchoolState, TaskKind
@@ -18,12 +20,13 @@ SCHOOL_TASK_KINDS = tuple(TASK_OPENED_ON_ENTRY.values())
 
 
 class SchoolStanding(NamedTuple):
-    """Where a school stands: its state and version, its open lifecycle task if any, the campaign's policy."""
+    """Where a school stands: its state and version, its open lifecycle task if any, the campaign's policy as stored
+    (validating it costs tens of milliseconds under a rubric: the caller does so when it needs the rules)."""
 
     state: SchoolState
     version: int
     task_id: int | None
-    policy: Policy
+    policy: dict
 
 
 def school_standing(uow: UnitOfWork, campaign: str, school: str) -> SchoolStanding:
@@ -31,7 +34,7 @@ def school_standing(uow: UnitOfWork, campaign: str, school: str) -> SchoolStandi
     session = uow.session
     enrolment = repo.school_enrolment(session, campaign, school)
     task = next(iter(repo.open_tasks(session, enrolment.id, SCHOOL_TASK_KINDS)), None)
-    policy = Policy.model_validate(session.get(Campaign, enrolment.campaign_id).policy)
+    policy = session.get(Campaign, enrolment.campaign_id).policy
     return SchoolStanding(SchoolState(enrolment.state), enrolment.version, task.id if task else None, policy)
 
 
@@ -63,3 +66,14 @@ def grade_submissions(uow: UnitOfWork, actor: str, campaign: str, school: str, s
         grades = script.item_grades(school, submission.teacher_enrolment_id, items)
         graded += record_decision(session, task.id, {"items": grades}, actor, utcnow())
     return graded
+
+
+def demo_loaded(uow: UnitOfWork, campaign: str) -> bool:
+    """Whether a (demo) campaign of this code is already loaded."""
+    return demo_region.campaign_exists(uow.session, campaign)
+
+
+def school_histories(uow: UnitOfWork, campaign: str) -> list[tuple[str, str, list[AuditEntry]]]:
+    """Per school of the campaign, in code order: its code, current state and transition entries (the demo's
+    report); NotFound for an unknown campaign."""
+    return repo.school_histories(uow.session, campaign)

@@ -100,7 +100,7 @@ class DemoDriver:
             self._grade_all(school)
             self._apply(school, E.APPLY_FOR_COUNTY_ASSESSMENT, admin)
         elif state is S.COUNTY_ASSESSMENT:
-            self._assess(school, policy)
+            self._assess(school, Policy.model_validate(policy))
         elif state is S.RECTIFYING:
             self._apply(school, E.FINISH_RECTIFICATION, admin, {"report": "已补齐校本研修实践活动记录"})
         elif state is S.SPOT_CHECK:

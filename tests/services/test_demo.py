@@ -10,6 +10,7 @@ from models.campaign import CountyQuota, PeerReview, Submission
 from models.enums import SchoolState
 from models.errors import RuleViolated
 from models.org import Unit
+from models.policy import Policy
 from models.simulation import DemoScript
 
 SCHOOL = "DEMO-X1-S001"
@@ -18,7 +19,7 @@ SCHOOL = "DEMO-X1-S001"
 def test_a_new_demo_school_drafts_its_plan_with_no_task_open(uow, demo):
     standing = demo_service.school_standing(uow, "fast", SCHOOL)
     assert (standing.state, standing.version, standing.task_id) == (SchoolState.PLAN_DRAFTING, 1, None)
-    assert standing.policy.name == "yanzhou-2022" and standing[0] is SchoolState.PLAN_DRAFTING
+    assert standing.policy["name"] == "yanzhou-2022" and standing[0] is SchoolState.PLAN_DRAFTING
 
 
 def test_the_catalog_is_the_campaigns_micro_abilities_by_code(uow, demo):
@@ -27,7 +28,7 @@ def test_the_catalog_is_the_campaigns_micro_abilities_by_code(uow, demo):
 
 
 def test_the_county_has_room_for_excellent_until_its_cap_is_granted(uow, demo):
-    policy = demo_service.school_standing(uow, "fast", SCHOOL).policy
+    policy = Policy.model_validate(demo_service.school_standing(uow, "fast", SCHOOL).policy)
     many = policy.model_copy(update={"school_excellent_cap": 0.5})  # 2 schools → 1 excellent
     assert not demo_service.excellent_room(uow, "fast", SCHOOL, policy)      # 30 % of 2 schools is none
     assert demo_service.excellent_room(uow, "fast", SCHOOL, many)
@@ -70,3 +71,9 @@ def test_a_teacher_submits_only_after_reviewing_a_colleague_who_has_submitted(uo
         teacher_work.review_peer(uow.session, a, own, "自评")
     teacher_work.review_peer(uow.session, b, own, "互评")
     assert teacher_work.submit_evidence(uow.session, b, b.choices[0], roster.policy, roster.catalog).attempt == 1
+
+
+def test_the_demo_report_reads_each_schools_state_and_history(uow, demo):
+    assert demo_service.demo_loaded(uow, "fast") and not demo_service.demo_loaded(uow, "no-such-campaign")
+    assert [(code, state, entries) for code, state, entries in demo_service.school_histories(uow, "fast")] == [
+        ("DEMO-X1-S001", "plan_drafting", []), ("DEMO-X1-S002", "plan_drafting", [])]
