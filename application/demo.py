@@ -1,13 +1,11 @@
-"""What the demo's simulated people read and decide outside a transition (where a school stands, the catalog, the
-county's room for 优秀, the group leader's grades), and what `tisheng demo` and `tisheng up` read of a demo campaign."""
+"""What the demo's simulated people read and decide outside a transition: where a school stands, the catalog, the
+county's room for 优秀, and the group leader's grades of the school's submissions."""
 from typing import NamedTuple
 
-from infra import demo_region
 from infra import repository as repo
 from infra import teacher_work
 from infra.human_tasks import record_decision
 from infra.unit_of_work import UnitOfWork
-from models.audit import AuditEntry
 from models.campaign import Campaign, MicroAbility, Submission
 from models.clock import utcnow
 from models.enums import SchoolState, TaskKind
@@ -67,13 +65,3 @@ def grade_submissions(uow: UnitOfWork, actor: str, campaign: str, school: str, s
         graded += record_decision(session, task.id, {"items": grades}, actor, utcnow())
     return graded
 
-
-def demo_loaded(uow: UnitOfWork, campaign: str) -> bool:
-    """Whether a (demo) campaign of this code is already loaded."""
-    return demo_region.campaign_exists(uow.session, campaign)
-
-
-def school_histories(uow: UnitOfWork, campaign: str) -> list[tuple[str, str, list[AuditEntry]]]:
-    """Per school of the campaign, in code order: its code, current state and transition entries (the demo's
-    report); NotFound for an unknown campaign."""
-    return repo.school_histories(uow.session, campaign)

@@ -72,8 +72,3 @@ def test_a_teacher_submits_only_after_reviewing_a_colleague_who_has_submitted(uo
     teacher_work.review_peer(uow.session, b, own, "互评")
     assert teacher_work.submit_evidence(uow.session, b, b.choices[0], roster.policy, roster.catalog).attempt == 1
 
-
-def test_the_demo_report_reads_each_schools_state_and_history(uow, demo):
-    assert demo_service.demo_loaded(uow, "fast") and not demo_service.demo_loaded(uow, "no-such-campaign")
-    assert [(code, state, entries) for code, state, entries in demo_service.school_histories(uow, "fast")] == [
-        ("DEMO-X1-S001", "plan_drafting", []), ("DEMO-X1-S002", "plan_drafting", [])]
