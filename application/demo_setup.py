@@ -1,9 +1,9 @@
 """Setting up the demo: its region, people and enrolled campaign, and what simulated teachers need to act."""
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
+from infra import demo_region
 from infra import repository as repo
+from infra import teacher_work
 from infra.unit_of_work import UnitOfWork
 from infra.security import hash_password
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, TeacherEnrolment
@@ -36,7 +36,7 @@ class SchoolRoster:
 
 
 def _unit(session, code: str, name: str, level: UnitLevel, parent: Unit | None) -> Unit:
-    unit = session.scalars(select(Unit).where(Unit.code == code)).first()
+    unit = demo_region.unit_by_code(session, code)
     if unit is None:
         unit = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
         session.add(unit)
@@ -49,7 +49,7 @@ DEMO_PASSWORD = "tisheng-demo"
 
 
 def _person(session, username: str, name: str, role: Role, unit: Unit, password_hash: str | None = None) -> Person:
-    person = session.scalars(select(Person).where(Person.username == username)).first()
+    person = repo.person_by_username(session, username, active_only=False)
     if person is None:
         person = Person(username=username, name=name, role=role, unit_id=unit.id, password_hash=password_hash)
         session.add(person)
@@ -61,7 +61,7 @@ def insert_demo_campaign(
 ) -> DemoRoster:
     """Create the demo province → city → county → schools, their people, and the enrolled campaign."""
     session = uow.session
-    if session.scalars(select(Campaign).where(Campaign.code == campaign)).first():
+    if demo_region.campaign_exists(session, campaign):
         raise DomainError(f"campaign '{campaign}' already exists; pass another --campaign or a fresh data directory")
     staff_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow by design: one hash for all demo staff
     province = _unit(session, "DEMO", "演示省", UnitLevel.PROVINCE, None)
@@ -100,11 +100,8 @@ def load_school_roster(uow: UnitOfWork, campaign: str, school: str) -> SchoolRos
     """What simulated teachers of a school need to act."""
     session = uow.session
     enrolment = repo.school_enrolment(session, campaign, school)
-    teachers = session.execute(
-        select(TeacherEnrolment.id, Person.username).join(Person, Person.id == TeacherEnrolment.teacher_id)
-        .where(TeacherEnrolment.school_enrolment_id == enrolment.id).order_by(TeacherEnrolment.id)).all()
-    catalog = {m.code: m for m in session.scalars(
-        select(MicroAbility).where(MicroAbility.campaign_id == enrolment.campaign_id)).all()}
+    teachers = demo_region.enrolled_teachers(session, enrolment.id)
+    catalog = teacher_work.catalog(session, enrolment.campaign_id)
     policy = Policy.model_validate(session.get(Campaign, enrolment.campaign_id).policy)
-    return SchoolRoster(enrolment.id, [tuple(t) for t in teachers], catalog,
+    return SchoolRoster(enrolment.id, teachers, catalog,
                         list((enrolment.plan or {}).get("micro_abilities", [])), policy)

@@ -5,26 +5,20 @@ from dataclasses import dataclass, field
 
 from prefect import flow
 
+from application import demo
 from flows.city_sampling import draw_city_sample
 from flows.grading import apply_grading_decisions
 from flows.transition import run_transition
-from infra import repository as repo
-from infra.db import session_scope
-from sqlalchemy import select
-
-from models.campaign import Campaign, MicroAbility, Submission
+from infra.unit_of_work import committed
+from models.campaign import MicroAbility
 from models.catalog import load_catalog
-from models.enums import SchoolEvent as E, SchoolState as S, TaskKind
-from models.lifecycle import TASK_OPENED_ON_ENTRY
+from models.enums import SchoolEvent as E, SchoolState as S
 from models.errors import RuleViolated
-from models.org import Unit
 from models.policy import Policy, load_preset
-from models.simulation import DemoScript, TeacherWork
+from models.simulation import DemoScript
 from models.transition import TransitionOutcome, TransitionRequest
 from tasks.demo_setup import DemoRoster, insert_demo_campaign, load_school_roster
 from tasks.teacher_work import record_teacher_work
-
-SCHOOL_TASK_KINDS = tuple(TASK_OPENED_ON_ENTRY.values())
 
 
 @flow(name="demo-campaign-setup", flow_run_name="set up · {campaign}", persist_result=False)
@@ -38,10 +32,8 @@ def set_up_demo_campaign(campaign: str, preset: str | Policy, schools: int, teac
 def simulate_teacher_work(campaign: str, school: str, seed: int) -> int:
     """Simulated teachers log their hours and submit evidence for their micro-abilities."""
     roster = load_school_roster(campaign, school)
-    script = DemoScript(seed, [school])
-    work = [TeacherWork(teacher, script.hour_records(school, teacher, username, roster.policy),
-                        script.choices(school, teacher, roster.school_set, roster.catalog, roster.policy))
-            for teacher, username in roster.teachers]
+    work = DemoScript(seed, [school]).school_work(school, roster.teachers, roster.school_set, roster.catalog,
+                                                  roster.policy)
     return record_teacher_work(roster.enrolment_id, work)
 
 
@@ -62,7 +54,8 @@ class DemoRun:
 
 
 class DemoDriver:
-    """Plays every person of the demo campaign, one decision at a time, each applied by a flow run."""
+    """Plays every person of the demo campaign, one decision at a time, each applied by a flow run; what they read
+    or decide outside a transition is a service of application/demo.py in a unit of work of its own."""
 
     def __init__(self, roster: DemoRoster, seed: int, progress: Callable[[str], None] = lambda _: None):
         self.run = DemoRun(roster)
@@ -71,12 +64,8 @@ class DemoDriver:
         self.progress = progress
         self.attempts: dict[tuple[str, str], int] = {}
 
-    def _state(self, school: str) -> tuple[S, int, int | None, dict]:
-        with session_scope() as session:
-            enrolment = repo.school_enrolment(session, self.run.roster.campaign, school)
-            task = next(iter(repo.open_tasks(session, enrolment.id, SCHOOL_TASK_KINDS)), None)
-            policy = session.get(Campaign, enrolment.campaign_id).policy
-            return S(enrolment.state), enrolment.version, task.id if task else None, policy
+    def _state(self, school: str) -> demo.SchoolStanding:
+        return committed(demo.school_standing, self.run.roster.campaign, school)
 
     def _apply(self, school: str, event: E, actor: str, payload: dict | None = None) -> TransitionOutcome:
         state, version, task_id, _ = self._state(school)
@@ -123,27 +112,15 @@ class DemoDriver:
         return True
 
     def _catalog(self) -> dict[str, MicroAbility]:
-        with session_scope() as session:
-            campaign = repo.campaign_by_code(session, self.run.roster.campaign)
-            return {m.code: m for m in session.scalars(
-                select(MicroAbility).where(MicroAbility.campaign_id == campaign.id)).all()}
-
-    def _excellent_room(self, school: str, policy: Policy) -> bool:
-        """Whether the school's county may still grant 优秀 (the expert knows the county's count)."""
-        if not policy.school_excellent_cap:
-            return True
-        with session_scope() as session:
-            enrolment = repo.school_enrolment(session, self.run.roster.campaign, school)
-            county = session.get(Unit, enrolment.school_id).parent_id
-            cap = repo.county_excellent_cap(session, enrolment.campaign_id, county, policy.school_excellent_cap)
-            return repo.excellent_granted(session, enrolment.campaign_id, county) < cap
+        return committed(demo.campaign_catalog, self.run.roster.campaign)
 
     def _assess(self, school: str, policy: Policy) -> None:
         """The county expert scores the school, asking for 优秀 only while the county's cap has room; should the
         cap fill meanwhile, the refusal is taken and the school passed without it."""
         teachers = self.run.roster.teachers_per_school
         passes, payload = self.script.county_decision(school, self._attempt(school, "county"), policy, teachers)
-        if passes and payload.get("excellent") and not self._excellent_room(school, policy):
+        if passes and payload.get("excellent") and not committed(
+                demo.excellent_room, self.run.roster.campaign, school, policy):
             payload = {**payload, "excellent": False}
         if not passes:
             self._apply(school, E.FAIL_COUNTY_ASSESSMENT, "demo-county-expert", payload)
@@ -156,13 +133,7 @@ class DemoDriver:
             self._apply(school, E.PASS_COUNTY_ASSESSMENT, "demo-county-expert", {**payload, "excellent": False})
 
     def _grade_all(self, school: str) -> None:
-        with session_scope() as session:
-            enrolment = repo.school_enrolment(session, self.run.roster.campaign, school)
-            for task in repo.open_tasks(session, enrolment.id, [TaskKind.SUBMISSION_GRADING]):
-                submission = session.get(Submission, task.submission_id)
-                items = session.get(MicroAbility, submission.micro_ability_id).evidence_items
-                grades = self.script.item_grades(school, submission.teacher_enrolment_id, items)
-                repo.complete_human_task(session, task.id, {"items": grades}, f"{school}-leader")
+        committed(demo.grade_submissions, f"{school}-leader", self.run.roster.campaign, school, self.script)
         self.run.timed("grading", apply_grading_decisions, self.run.roster.campaign, school)
 
     def drive(self) -> DemoRun:

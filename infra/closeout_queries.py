@@ -70,6 +70,13 @@ def campaign_figures(session: Session, campaign: Campaign) -> list[SchoolFigures
     return school_figures(session, campaign.id, hour_thresholds(Policy.model_validate(campaign.policy).hours))
 
 
+def open_campaign_deadlines(session: Session) -> list[tuple[str, str]]:
+    """Every open campaign's code and its policy's final deadline (ISO date), by code."""
+    rows = session.execute(select(Campaign.code, Campaign.policy).where(
+        Campaign.status == CampaignStatus.OPEN).order_by(Campaign.code)).all()
+    return [(code, str(policy["final_deadline"])) for code, policy in rows]
+
+
 def campaign_summary(session: Session, campaign: Campaign) -> Summary:
     """003 附件2 of a campaign as its data stand: every school's figures, rolled up to county, city and province."""
     return roll_up(campaign_figures(session, campaign))

@@ -89,6 +89,13 @@ class DemoScript:
         return (HourRecord(username, "网络研修课程", online, online, HourKind.ONLINE),
                 HourRecord(username, "校本实践应用", practice, practice, HourKind.PRACTICE))
 
+    def school_work(self, school: str, teachers: Sequence[tuple[int, str]], school_set: Sequence[str],
+                    catalog: Mapping[str, Ability], policy: Policy) -> list[TeacherWork]:
+        """What each of a school's teachers (enrolment id, username) does in training: hours and choices."""
+        return [TeacherWork(teacher, self.hour_records(school, teacher, username, policy),
+                            self.choices(school, teacher, school_set, catalog, policy))
+                for teacher, username in teachers]
+
     def item_grades(self, school: str, teacher: int, items: Sequence[str]) -> dict[str, Grade]:
         """A grader's grade per evidence item: about one teacher in five excellent throughout."""
         excellent = self._rng(school, "grade", teacher).random() < 0.2

@@ -1,4 +1,5 @@
-"""Tasks of the year-end closeout: freeze, read the figures, store the reports, publish artifacts, carry over."""
+"""Tasks of the year-end closeout: freeze, read the figures, render and store the reports, publish artifacts, carry
+over; each calls the application layer (application/closeout.py) or does one store or artifact call."""
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -6,32 +7,25 @@ from datetime import date, datetime
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from application import closeout
+from application.closeout import FrozenCampaign
 from infra import closeout_queries as q
-from infra import repository as repo
-from infra.closeout_report import county_markdown, county_table
+from infra.closeout_report import CSV_TYPE, XLSX_TYPE, county_markdown, county_table, csv_bytes, xlsx_bytes
 from infra.db import session_scope
 from infra.evidence import get_evidence_store
-from models.campaign import Campaign
+from infra.unit_of_work import committed
 from models.clock import utcnow
-from models.closeout import ClosedOut, CountySummary, SchoolFigures, artifact_key, hour_thresholds, refuse_if_closed
-from models.enums import CampaignStatus, SchoolEvent
+from models.closeout import ClosedOut, CountySummary, SchoolFigures, Summary, artifact_key
+from models.enums import SchoolEvent
 from models.errors import StaleState
-from models.policy import Policy
 from tasks.common import TASK_DEFAULTS
 from tasks.transitions import announce_school_move
 
+__all__ = ["CSV_TYPE", "XLSX_TYPE", "FrozenCampaign", "StoredReport"]
+
 CLOSE_OUT_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class FrozenCampaign:
-    """A closed campaign as the rest of the closeout needs it."""
-
-    campaign_id: int
-    closed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -45,18 +39,15 @@ class StoredReport:
 
 
 @task(**TASK_DEFAULTS)
-def freeze_campaign(campaign: str) -> FrozenCampaign:
+def freeze_campaign(campaign: str, actor: str) -> FrozenCampaign:
     """Close the campaign to further writes (idempotent: the first closing time is kept)."""
-    with session_scope() as session:
-        campaign_id = repo.campaign_by_code(session, campaign).id
-        return FrozenCampaign(campaign_id, q.freeze(session, campaign_id, utcnow()))
+    return committed(closeout.freeze_campaign, actor, campaign)
 
 
 @task(**TASK_DEFAULTS)
 def count_unfinished_schools(campaign_id: int) -> int:
     """How many schools are not yet certified or incomplete."""
-    with session_scope() as session:
-        return q.count_live_schools(session, campaign_id)
+    return committed(closeout.count_unfinished_schools, campaign_id)
 
 
 @task(**TASK_DEFAULTS)
@@ -82,14 +73,30 @@ def announce_closed_out(campaign: str, actor: str, closed: list[ClosedOut]) -> N
 
 def read_school_figures(campaign_id: int) -> list[SchoolFigures]:
     """Every school's summary counts under the campaign's policy (one aggregate query)."""
-    with session_scope() as session:
-        return q.campaign_figures(session, session.get(Campaign, campaign_id))
+    return committed(closeout.school_figures, campaign_id)
 
 
 @task(**TASK_DEFAULTS)
-def school_figures(campaign_id: int) -> list[SchoolFigures]:
-    """Every school's summary counts (003 附件2) from the database."""
-    return read_school_figures(campaign_id)
+def closeout_summary(campaign_id: int) -> Summary:
+    """003 附件2 of the campaign from the database, rolled up to county, city and province."""
+    return committed(closeout.closeout_summary, campaign_id)
+
+
+def county_groups(summary: Summary, size: int) -> list[list[CountySummary]]:
+    """The summary's counties, `size` at a time (one artifact task run per group)."""
+    return [list(summary.counties[i:i + size]) for i in range(0, len(summary.counties), size)]
+
+
+@task(**TASK_DEFAULTS)
+def render_closeout_workbook(summary: Summary, campaign: str, closed_at: datetime) -> bytes:
+    """The XLSX workbook of the summary: `汇总`, then one annex-2 sheet per county."""
+    return xlsx_bytes(summary, campaign, closed_at)
+
+
+@task(**TASK_DEFAULTS)
+def render_closeout_csv(summary: Summary) -> bytes:
+    """Every row of every level of the summary as CSV, UTF-8 with a BOM."""
+    return csv_bytes(summary)
 
 
 @task(**TASK_DEFAULTS)
@@ -115,20 +122,12 @@ def publish_county_artifacts(campaign: str, counties: list[CountySummary], repor
 
 
 @task(**TASK_DEFAULTS)
-def carry_over_teachers(campaign_id: int, next_campaign: str) -> dict[str, int]:
+def carry_over_teachers(campaign_id: int, next_campaign: str, actor: str) -> dict[str, int]:
     """Enrol the incomplete schools' unfinished teachers in the next campaign (created if missing), once."""
-    with session_scope() as session:
-        current = session.get(Campaign, campaign_id)
-        following = q.ensure_next_campaign(session, current, next_campaign)
-        refuse_if_closed(following.code, following.status, following.closed_at)
-        policy = Policy.model_validate(current.policy)
-        return q.carry_over(session, current.id, following.id, hour_thresholds(policy.hours), utcnow())
+    return committed(closeout.carry_over_teachers, actor, campaign_id, next_campaign)
 
 
 @task(**TASK_DEFAULTS)
 def campaigns_due(day: date) -> list[str]:
     """Open campaigns whose policy's final deadline is on or before `day` (a China date)."""
-    with session_scope() as session:
-        rows = session.execute(select(Campaign.code, Campaign.policy).where(
-            Campaign.status == CampaignStatus.OPEN).order_by(Campaign.code)).all()
-    return [code for code, policy in rows if date.fromisoformat(str(policy["final_deadline"])) <= day]
+    return committed(closeout.campaigns_due, day)

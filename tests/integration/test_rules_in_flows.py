@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+from application.teacher_work import review_peer, submit_evidence
 from flows.demo import DemoDriver, run_demo, set_up_demo_campaign, simulate_teacher_work
 from flows.transition import run_transition
 from infra import repository as repo
@@ -14,7 +15,6 @@ from models.errors import RuleViolated
 from models.policy import load_preset
 from models.simulation import DemoScript
 from models.transition import TransitionRequest
-from tasks.teacher_work import review_peer, submit_evidence
 
 
 def teachers_of(campaign):
