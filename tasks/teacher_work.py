@@ -5,22 +5,21 @@ from collections.abc import Sequence
 from prefect import task
 from sqlalchemy import delete, func, select
 
+from application import imports
 from infra import repository as repo
 from infra.db import session_scope
+from infra.unit_of_work import committed
 from models.campaign import (
     Campaign, HourRecord as HourRecordRow, MicroAbility, PeerReview, SchoolEnrolment, Submission, TeacherEnrolment,
 )
 from models.choices import teacher_choice_violations
-from models.errors import InvalidRecords, RuleViolated
+from models.errors import RuleViolated
 from models.grading import peer_review_shortfall
 from models.hours import HourKind, HourRecord, credited_hours
-from models.org import Person
 from models.policy import Policy
 from models.simulation import TeacherWork
 from tasks.common import TASK_DEFAULTS
 from tasks.step_progress import report_step
-
-CHUNK = 500  # hour records flushed at a time
 
 
 def _policy(session, campaign_id: int) -> Policy:
@@ -37,29 +36,7 @@ def recompute_hours(session, teacher: TeacherEnrolment, policy: Policy) -> None:
 @task(**TASK_DEFAULTS)
 def import_hour_records(campaign_id: int, records: list[HourRecord]) -> dict[str, int]:
     """Store records for known teachers of the campaign and recompute their hours; all or nothing."""
-    with session_scope() as session:
-        repo.writable_campaign(session, campaign_id)  # a closed campaign takes no more hours
-        policy = _policy(session, campaign_id)
-        teachers = dict(session.execute(
-            select(Person.username, TeacherEnrolment).join(TeacherEnrolment, TeacherEnrolment.teacher_id == Person.id)
-            .where(TeacherEnrolment.campaign_id == campaign_id)).all())
-        unknown = [f"line {r.line}: teacher '{r.teacher}' is not enrolled in this campaign"
-                   for r in records if r.teacher not in teachers]
-        if unknown:
-            raise InvalidRecords("; ".join(unknown))
-        touched: dict[int, TeacherEnrolment] = {}
-        for start in range(0, len(records), CHUNK):
-            for r in records[start:start + CHUNK]:
-                teacher = teachers[r.teacher]
-                touched[teacher.id] = teacher
-                session.add(HourRecordRow(teacher_enrolment_id=teacher.id, course=r.course, kind=r.kind,
-                                          minutes_watched=r.minutes_watched, course_minutes=r.course_minutes))
-            session.flush()
-            report_step("hour records stored", min(start + CHUNK, len(records)), len(records))
-        for done, teacher in enumerate(touched.values(), 1):
-            recompute_hours(session, teacher, policy)
-            report_step("teachers' hours recomputed", done, len(touched))
-        return {"records": len(records), "teachers": len(touched)}
+    return committed(imports.import_hour_records, campaign_id, records, progress=report_step)
 
 
 def record_choices(session, teacher: TeacherEnrolment, codes: Sequence[str], policy: Policy,
