@@ -6,7 +6,6 @@ from prefect import task
 from sqlalchemy import delete, func, select
 
 from application import imports
-from infra import repository as repo
 from infra.db import session_scope
 from infra.unit_of_work import committed
 from models.campaign import (
