@@ -1,4 +1,4 @@
-"""Service tokens: create, list and revoke them, and find the principal a presented token acts as."""
+"""Service tokens in the database: store, list and find them, and the principal a presented token acts as."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -8,9 +8,9 @@ from sqlmodel import Session
 from infra.security import new_service_token
 from models.clock import utcnow
 from models.enums import Role
-from models.errors import InvalidServiceToken, NotAuthenticated, NotFound
-from models.org import ROLE_LEVEL, Person, Unit
-from models.service_token import ServiceToken, name_problem, token_digest, token_status
+from models.errors import NotAuthenticated, NotFound
+from models.org import Person, Unit
+from models.service_token import ServiceToken, token_digest, token_status
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 """last_used_at is written at most this often per token, so a busy integration costs no write per request."""
@@ -29,22 +29,24 @@ class TokenListing:
     last_used_at: datetime | None
 
 
+def unit_by_code(session: Session, code: str) -> Unit | None:
+    """The unit of this code, or None."""
+    return session.scalars(select(Unit).where(Unit.code == code)).first()
+
+
+def username_taken(session: Session, name: str) -> bool:
+    """True when a user or a service account already has this username."""
+    return session.scalar(select(Person.id).where(Person.username == name)) is not None
+
+
 def create_token(session: Session, name: str, role: str, unit_code: str, days: int | None) -> str:
-    """Create a service account and its token; returns the token, which is stored only as a digest."""
-    problem = name_problem(name)
-    if problem:
-        raise InvalidServiceToken(problem)
-    if role not in Role.__members__.values():
-        raise InvalidServiceToken(f"role '{role}' is not one of {', '.join(Role)}")
-    if days is not None and not 1 <= days <= 3650:
-        raise InvalidServiceToken(f"--days must be between 1 and 3650, not {days}")
-    unit = session.scalars(select(Unit).where(Unit.code == unit_code)).first()
+    """Insert a service account and its token; returns the token, which is stored only as a digest.
+
+    The request's rules (name, role, level, lifetime, a free name) are application.tokens.create_service_token's,
+    which checks them before calling this."""
+    unit = unit_by_code(session, unit_code)
     if unit is None:
         raise NotFound(f"unit '{unit_code}' does not exist")
-    if unit.level != ROLE_LEVEL[Role(role)]:
-        raise InvalidServiceToken(f"role {role} belongs to a {ROLE_LEVEL[Role(role)]}, '{unit_code}' is a {unit.level}")
-    if session.scalar(select(Person.id).where(Person.username == name)) is not None:
-        raise InvalidServiceToken(f"the name '{name}' is taken by a user or another service token")
     person = Person(username=name, name=f"service token {name}", role=Role(role), unit_id=unit.id,
                     service_account=True)
     session.add(person)
@@ -66,18 +68,11 @@ def list_tokens(session: Session) -> list[TokenListing]:
                          token.last_used_at) for token, name, role, unit in rows]
 
 
-def revoke_token(session: Session, name: str) -> bool:
-    """Revoke a token and deactivate its account; False if it was revoked already."""
+def token_named(session: Session, name: str) -> tuple[ServiceToken, Person] | None:
+    """The token of this name and its service account, or None."""
     row = session.execute(select(ServiceToken, Person).join(Person, Person.id == ServiceToken.person_id)
                           .where(Person.username == name)).first()
-    if row is None:
-        raise NotFound(f"no service token is named '{name}'")
-    token, person = row
-    if token.revoked_at is not None:
-        return False
-    token.revoked_at, person.active = utcnow(), False
-    session.flush()
-    return True
+    return (row[0], row[1]) if row else None
 
 
 def token_principal(session: Session, bearer: str) -> Person:

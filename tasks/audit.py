@@ -4,10 +4,11 @@ from datetime import datetime
 
 from prefect import task
 
+from application import audit
 from infra import audit_checkpoints as anchors
-from infra.db import session_scope
 from infra.evidence import get_evidence_store
 from infra.settings import get_settings
+from infra.unit_of_work import committed
 from models.audit_checkpoint import ChainHead, Checkpoint, years_later
 from tasks.common import TASK_DEFAULTS
 
@@ -23,8 +24,7 @@ class StoredCheckpoint:
 @task(**TASK_DEFAULTS)
 def read_chain_head() -> ChainHead | None:
     """The audit chain's newest entry and entry count (None for an empty log)."""
-    with session_scope() as session:
-        return anchors.chain_head(session)
+    return committed(audit.chain_head)
 
 
 @task(**TASK_DEFAULTS)

@@ -3,6 +3,8 @@ from typing import Annotated
 
 import typer
 
+from tisheng_cli.common import fail, prepare, progress_bar
+
 
 def closeout(
     campaign: Annotated[str, typer.Argument(help="Code of the campaign to close.")],
@@ -13,14 +15,12 @@ def closeout(
     (XLSX and CSV in the evidence store), publish per-county artifacts and carry unfinished teachers over."""
     from models.closeout import next_campaign_code
     from models.errors import DomainError
-    from tisheng_cli.bars import progress_bar
-    from tisheng_cli.main import _fail, _prepare
 
     try:
         next_campaign_code(campaign, next_campaign)
     except DomainError as exc:
-        _fail(exc.detail)
-    _prepare()
+        fail(exc.detail)
+    prepare()
     from flows.closeout import closeout_progress, run_closeout
     from infra.prefect_env import fast_flow_runs
 
@@ -34,7 +34,7 @@ def closeout(
             with closeout_progress(advance):
                 result = run_closeout(campaign, next_campaign)
         except DomainError as exc:
-            _fail(exc.detail)
+            fail(exc.detail)
     top = f"{result.teachers} teachers in {result.schools} schools, {result.passed} passed"
     typer.echo(f"campaign {campaign} closed at {result.closed_at}: {top}; {len(result.closed_out)} school(s) marked "
                f"incomplete; {result.carried['teachers']} teacher(s) carried over to {result.next_campaign}")

@@ -4,17 +4,17 @@ from typing import Annotated
 
 import typer
 
+from tisheng_cli.common import fail, prepare
+
 
 def deploy(
     work_pool: Annotated[str, typer.Option(help="Process work pool to register on (created if missing).")] = "tisheng",
 ) -> None:
     """Register Tisheng's deployments, with their schedules, on a process work pool of the Prefect server named by
     PREFECT_API_URL; run them with `prefect worker start --pool POOL` in this code's directory."""
-    from tisheng_cli.main import _fail, _prepare
-
     if not os.environ.get("PREFECT_API_URL"):
-        _fail("set PREFECT_API_URL to the Prefect server to deploy to (e.g. http://prefect-server:4200/api)")
-    _prepare()
+        fail("set PREFECT_API_URL to the Prefect server to deploy to (e.g. http://prefect-server:4200/api)")
+    prepare()
     import httpx
 
     from flows.deployments import deploy_to_work_pool
@@ -23,9 +23,9 @@ def deploy(
     try:
         names = deploy_to_work_pool(work_pool)
     except DomainError as exc:
-        _fail(exc.detail)
+        fail(exc.detail)
     except httpx.HTTPError as exc:
-        _fail(f"the Prefect server at {os.environ['PREFECT_API_URL']} did not answer: {exc}")
+        fail(f"the Prefect server at {os.environ['PREFECT_API_URL']} did not answer: {exc}")
     typer.echo(f"{len(names)} deployments on work pool '{work_pool}':")
     for name in names:
         typer.echo(f"  {name}")

@@ -6,6 +6,7 @@ import typer
 
 from models.calendar import CAMPAIGN_TZ
 from models.reminders import MAX_ATTEMPTS
+from tisheng_cli.common import check_campaign, fail, prepare, step_bars
 
 SCHEDULED_AT = time(8)  # the daily-reminders cron's hour (flows/schedules.py), China time
 
@@ -17,32 +18,29 @@ def remind(
 ) -> None:
     """Run the daily reminders now: one digest per person over e-mail, webhook and in-app, each once per day;
     exit 1 if a channel failed."""
-    from tisheng_cli.main import _fail, _prepare
-
     try:
         as_of = datetime.combine(date.fromisoformat(day), SCHEDULED_AT, CAMPAIGN_TZ) if day else None
     except ValueError:
-        _fail(f"--day '{day}' is not a date (YYYY-MM-DD)")
-    _prepare()
-    _check_campaign(campaign)
+        fail(f"--day '{day}' is not a date (YYYY-MM-DD)")
+    prepare()
+    check_campaign(campaign)
     from prefect import tags
 
     from flows.reminders import daily_reminders
     from infra.prefect_env import fast_flow_runs
     from models.errors import DomainError
-    from tisheng_cli.bars import step_bars
 
     try:
         with fast_flow_runs(), step_bars("starting the reminder run"), tags("tisheng", "on-demand"):
             report = daily_reminders(campaign, as_of)
     except DomainError as exc:
-        _fail(exc.detail)
+        fail(exc.detail)
     typer.echo(f"daily reminders {report.day}: {report.digests} digest(s), {report.escalations} with escalations")
     for name, counts in report.channels.items():
         typer.echo(f"  {name:<8} {channel_summary(counts)}")
     failed = [name for name, counts in report.channels.items() if "error" in counts]
     if failed:
-        _fail(f"{', '.join(failed)} failed; a later run today retries each failed digest, up to {MAX_ATTEMPTS} "
+        fail(f"{', '.join(failed)} failed; a later run today retries each failed digest, up to {MAX_ATTEMPTS} "
               "attempts", code=1)
 
 
@@ -68,17 +66,14 @@ def progress(
 ) -> None:
     """Run the weekly progress report now: per county, schools per stage and overdue tasks, printed and published
     as the campaign's table artifact."""
-    from tisheng_cli.main import _fail, _prepare
-
-    _prepare()
-    _check_campaign(campaign)
+    prepare()
+    check_campaign(campaign)
     from prefect import tags
     from rich.console import Console
 
     from flows.progress import progress_tables, weekly_progress
     from infra.prefect_env import fast_flow_runs
     from models.errors import DomainError
-    from tisheng_cli.bars import step_bars
 
     tables: list[tuple[str, list[dict]]] = []
     try:
@@ -86,7 +81,7 @@ def progress(
                 progress_tables(lambda code, rows: tables.append((code, rows))):
             keys = weekly_progress(campaign)
     except DomainError as exc:
-        _fail(exc.detail)
+        fail(exc.detail)
     out = Console()
     for code, rows in tables:
         out.print(county_table(code, rows))
@@ -113,19 +108,3 @@ def county_table(campaign: str, rows: list[dict]):
         table.add_row("total", *(str(sum(row[key] for row in rows))
                                  for key in ("schools", *map(str, stages), "overdue_tasks")), style="bold")
     return table
-
-
-def _check_campaign(campaign: str | None) -> None:
-    """Refuse an unknown campaign in one line (exit 2) before Prefect starts."""
-    if campaign is None:
-        return
-    from infra import repository as repo
-    from infra.db import session_scope
-    from models.errors import DomainError
-    from tisheng_cli.main import _fail
-
-    try:
-        with session_scope() as session:
-            repo.campaign_by_code(session, campaign)
-    except DomainError as exc:
-        _fail(exc.detail)

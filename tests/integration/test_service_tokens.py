@@ -6,12 +6,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import app
+from application.tokens import create_service_token, revoke_service_token
 from flows.demo import set_up_demo_campaign
 from flows.dispatch import dispatch_once
 from flows.imports import import_users
 from flows.transition import run_transition
 from infra.db import session_scope
-from infra.service_tokens import create_token, list_tokens, revoke_token
+from infra.service_tokens import list_tokens
+from infra.unit_of_work import committed
 from models.catalog import load_catalog
 from models.clock import utcnow
 from models.enums import Role, SchoolEvent, UnitLevel
@@ -36,8 +38,7 @@ def live(database, prefect_harness, campaign_code):
 
 
 def token(name: str, role: str = Role.COUNTY_OFFICE, unit: str = "DEMO-C1-X1", days: int | None = None) -> dict:
-    with session_scope() as session:
-        secret = create_token(session, name, role, unit, days)
+    secret = committed(create_service_token, name, role, unit, days)
     return {"Authorization": f"Bearer {secret}"}
 
 
@@ -83,10 +84,8 @@ def test_a_revoked_token_is_refused_from_the_next_request_on(live):
     http, campaign = live
     bot = token(f"{campaign}-revoked")
     assert http.get("/tasks", headers=bot).status_code == 200
-    with session_scope() as session:
-        assert revoke_token(session, f"{campaign}-revoked") is True
-    with session_scope() as session:
-        assert revoke_token(session, f"{campaign}-revoked") is False
+    assert committed(revoke_service_token, f"{campaign}-revoked") is True
+    assert committed(revoke_service_token, f"{campaign}-revoked") is False
     answer = http.get("/tasks", headers=bot)
     assert answer.status_code == 401 and answer.headers["content-type"] == "application/problem+json"
     assert answer.headers["www-authenticate"] == "Bearer" and "revoked" in answer.json()["detail"]

@@ -24,7 +24,7 @@ def test_tisheng_up_starts_uvicorn_with_uvloop_and_httptools():
     args = api_command("api.app:app", "127.0.0.1", 8000)
     assert args[:3] == ["-m", "uvicorn", "api.app:app"]
     assert args[args.index("--loop") + 1] == "uvloop" and args[args.index("--http") + 1] == "httptools"
-    assert 'api_command("api.app:app"' in (ROOT / "tisheng_cli/main.py").read_text()  # `up` uses this builder
+    assert 'api_command("api.app:app"' in (ROOT / "tisheng_cli/stack.py").read_text()  # `up` uses this builder
 
 
 def test_the_compose_api_and_the_benchmark_name_uvloop_and_httptools():
