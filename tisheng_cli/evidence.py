@@ -72,19 +72,13 @@ def evidence_lock(
     prepare()
     from flows.evidence import lock_school_evidence
 
-    # TODO(#12, at merge): the 'evidence' helper's service finds the locked school's enrolment instead of this read.
-    from infra import repository as repo
-    from infra.db import session_scope
+    from application.evidence_custody import locked_school_to_hold
     from infra.prefect_env import fast_flow_runs
+    from infra.unit_of_work import committed
     from models.errors import DomainError
-    from models.evidence import LOCKED_STATES
 
     try:
-        with session_scope() as session:
-            enrolment = repo.school_enrolment(session, campaign, school)
-            enrolment_id, state = enrolment.id, enrolment.state
-        if state not in LOCKED_STATES:
-            fail(f"school {school} is {state}, not locked: nothing to hold")
+        enrolment_id = committed(locked_school_to_hold, campaign, school)
         with fast_flow_runs():
             held = lock_school_evidence(enrolment_id)
     except DomainError as exc:

@@ -29,21 +29,16 @@ def _set_active(username: str, active: bool, actor: str) -> None:
     prepare()
     from sqlalchemy.exc import IntegrityError
 
-    # TODO(#12, at merge): call the 'offices' helper's application/people service instead of infra.people.
-    from infra.db import session_scope
-    from infra.people import set_active
+    from application.concurrency import committed_with_retry
+    from application.people import set_person_active
     from models.errors import DomainError
 
-    for attempt in range(3):  # a concurrent audit append took the chain head: append on the new one
-        try:
-            with session_scope() as session:
-                change = set_active(session, actor, username, active)
-            break
-        except DomainError as exc:
-            fail(exc.detail)
-        except IntegrityError:
-            if attempt == 2:
-                fail("the audit log kept moving under this change; try again", 1)
+    try:  # a concurrent audit append took the chain head: committed_with_retry appends on the new one
+        change = committed_with_retry(set_person_active, actor, username, active)
+    except DomainError as exc:
+        fail(exc.detail)
+    except IntegrityError:
+        fail("the audit log kept moving under this change; try again", 1)
     state = "active" if active else "deactivated"
     if not change.changed:
         typer.echo(f"user '{username}' was already {state}")

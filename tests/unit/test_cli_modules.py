@@ -27,7 +27,5 @@ def test_main_only_assembles_the_app():
 
 
 def test_commands_reach_the_database_only_through_services():
-    allowed = {"users.py", "evidence.py"}  # users activate/deactivate and evidence lock: their services come at merge
-    direct = [p.name for p in CLI.glob("*.py")
-              if "infra.db.session_scope" in imported_modules(p) and p.name not in allowed]
+    direct = [p.name for p in CLI.glob("*.py") if {"infra.db.session_scope", "infra.repository"} & imported_modules(p)]
     assert direct == []
