@@ -9,6 +9,7 @@ from prefect.runtime import flow_run
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from application import moves
 from infra import closeout_queries as q
 from infra import repository as repo
 from infra.closeout_report import county_markdown, county_table
@@ -22,9 +23,6 @@ from models.errors import StaleState
 from models.policy import Policy
 from tasks.common import TASK_DEFAULTS
 from tasks.transitions import announce_school_move
-
-CLOSE_OUT_ATTEMPTS = 8
-
 
 @dataclass(frozen=True)
 class FrozenCampaign:
@@ -61,15 +59,10 @@ def count_unfinished_schools(campaign_id: int) -> int:
 
 @task(**TASK_DEFAULTS)
 def close_out_schools(campaign_id: int, campaign: str, actor: str, limit: int) -> list[ClosedOut]:
-    """Close out the next `limit` unfinished schools in one transaction (empty when none are left)."""
-    for attempt in range(CLOSE_OUT_ATTEMPTS):
-        try:
-            with session_scope() as session:
-                return q.close_out_batch(session, campaign_id, campaign, actor, flow_run.get_id(), utcnow(), limit)
-        except (IntegrityError, StaleState):  # another writer took the audit chain's head or moved a school
-            if attempt == CLOSE_OUT_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    """Close out the next `limit` unfinished schools in one transaction (empty when none are left); tried again
+    when another writer took the audit chain's head or moved a school."""
+    return moves.committed_with_retries(moves.close_out_next_schools, actor, campaign_id, campaign, flow_run.get_id(),
+                                        limit, retry_on=(IntegrityError, StaleState))
 
 
 @task(**TASK_DEFAULTS)
