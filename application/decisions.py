@@ -20,6 +20,14 @@ class Settlement:
     refused: dict[int, str] = field(default_factory=dict)  # with the refusal
     unfinished: dict[int, str] = field(default_factory=dict)  # with the follow-up work's error
 
+    def applied_all(self, entries: Sequence[OutboxEntry], flow_run_id: str | None = None) -> None:
+        """These decisions were applied."""
+        self.applied |= {e.id: flow_run_id for e in entries}
+
+    def refused_all(self, entries: Sequence[OutboxEntry], reason: str) -> None:
+        """These decisions were refused for good, for this reason."""
+        self.refused |= {e.id: reason for e in entries}
+
     def counts(self) -> dict[str, int]:
         """How many decisions were applied, refused and left unfinished."""
         return {"applied": len(self.applied), "refused": len(self.refused), "unfinished": len(self.unfinished)}

@@ -26,9 +26,9 @@ def dispatch_once(limit: int = 500) -> dict[str, int]:
         try:
             apply_grading_decisions(campaign, school)
         except DomainError as exc:  # e.g. the campaign was closed meanwhile: refused for good, not retried
-            settlement.refused.update((e.id, f"{school}: {exc.detail}") for e in group)
+            settlement.refused_all(group, f"{school}: {exc.detail}")
             continue
-        settlement.applied.update((e.id, None) for e in group)
+        settlement.applied_all(group)
     return committed(decisions.settle_decisions, settlement)
 
 

@@ -39,7 +39,7 @@ def apply_one(request: TransitionRequest) -> TransitionOutcome:
     snapshot = load_school_snapshot(request)
     outcome = snapshot.applied
     if outcome is None:
-        context = prepare(snapshot.context(request), request.event)
+        context = prepare(snapshot.guard_input(request), request.event)
         to_state = decide(context, request.event)
         request = request.model_copy(update={"payload": dict(context.payload)})
         outcome = commit_school_transition(request, snapshot, to_state, flow_run.get_id())
