@@ -61,7 +61,7 @@ def move_schools(session: Session, moves: Sequence[SchoolMove], now: datetime, f
         return []
     for group in _update_groups(moves):
         if _advance(session, group, now, closing_campaign) != len(group):
-            for campaign_id in {m.campaign_id for m in group}:
+            for campaign_id in () if closing_campaign else {m.campaign_id for m in group}:
                 repo.writable_campaign(session, campaign_id)  # CampaignClosed if that is why
             raise StaleState(f"school '{group[0].school}' changed while '{group[0].event}' was being applied"
                              if len(moves) == 1 else

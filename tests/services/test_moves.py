@@ -203,3 +203,16 @@ def test_the_retry_loop_gives_up_after_its_attempts_and_never_retries_a_refusal(
     with pytest.raises(StaleState):
         moves.committed_with_retries(refused, unit_of_work=FakeUnitOfWork)
     assert len(FakeUnitOfWork.opened) == 1
+
+
+def test_a_close_out_racing_a_move_is_stale_not_closed_so_the_batch_is_tried_again(uow, demo):
+    from infra.school_moves import SchoolMove, move_schools
+
+    campaign = repo.campaign_by_code(uow.session, demo.campaign)
+    enrolment = repo.school_enrolment(uow.session, demo.campaign, demo.schools[0])
+    closeout_queries.freeze(uow.session, campaign.id, campaign.created_at)
+    raced = SchoolMove(enrolment_id=enrolment.id, campaign_id=campaign.id, school=demo.schools[0],
+                       event=SchoolEvent.CLOSE_OUT, from_state=SchoolState.PLAN_DRAFTING,
+                       to_state=SchoolState.INCOMPLETE, version=enrolment.version - 1, actor="closer", command_key="k")
+    with pytest.raises(StaleState, match="batch is rolled back|changed while"):
+        move_schools(uow.session, [raced], campaign.created_at, None, closing_campaign=True)
