@@ -17,7 +17,7 @@ from models.clock import utcnow
 from models.closeout import ClosedOut, refuse_if_closed
 from models.enums import Grade, SchoolEvent, SchoolState, UnitLevel
 from models.errors import RuleViolated, StaleState
-from models.lifecycle import TransitionContext
+from models.lifecycle import TransitionContext, decide, prepare
 from models.policy import Policy
 from models.rules import TeacherStanding
 from models.transition import TransitionOutcome, TransitionRequest
@@ -92,6 +92,13 @@ def read_school(uow: UnitOfWork, request: TransitionRequest) -> SchoolSnapshot:
         catalog=store.campaign_catalog(session, enrolment.campaign_id),
         school_set=tuple(school_set) if school_set is not None else None,
     )
+
+
+def decide_move(snapshot: SchoolSnapshot, request: TransitionRequest) -> tuple[TransitionRequest, SchoolState]:
+    """The lifecycle's verdict on a request (pure): the request with its prepared payload and the state it leads
+    to, or the DomainError that refuses it."""
+    context = prepare(snapshot.guard_input(request), request.event)
+    return request.model_copy(update={"payload": dict(context.payload)}), decide(context, request.event)
 
 
 def record_move(uow: UnitOfWork, request: TransitionRequest, snapshot: SchoolSnapshot, to_state: SchoolState,

@@ -13,7 +13,6 @@ from models.closeout import CLOSE_OUT_REASON
 from models.enums import SchoolEvent, SchoolState, TaskKind, TaskStatus, UnitLevel
 from models.errors import CampaignClosed, DomainError, StaleState
 from models.human_task import HumanTask
-from models.lifecycle import decide, prepare
 from models.simulation import DemoScript
 from models.transition import TransitionRequest
 
@@ -33,9 +32,8 @@ def apply(uow, req: TransitionRequest):
     snapshot = moves.read_school(uow, req)
     if snapshot.applied is not None:
         return snapshot.applied
-    context = prepare(snapshot.guard_input(req), req.event)
-    req = req.model_copy(update={"payload": dict(context.payload)})
-    return moves.record_move(uow, req, snapshot, decide(context, req.event), "run-1")
+    req, to_state = moves.decide_move(snapshot, req)
+    return moves.record_move(uow, req, snapshot, to_state, "run-1")
 
 
 def tasks_of(uow, school: str, demo) -> list[HumanTask]:
