@@ -7,14 +7,9 @@ from prefect.exceptions import ObjectAlreadyExists
 from prefect.runner.storage import LocalStorage
 from prefect.deployments.runner import RunnerDeployment
 
-from flows.city_sampling import draw_city_sample
 from flows.closeout import closeout_flow
-from flows.evidence import (
-    STORE_WORKERS, lock_school_evidence, release_school_evidence, retain_school_evidence, verify_evidence,
-)
-from flows.grading import apply_grading_decisions
+from flows.evidence import STORE_WORKERS, verify_evidence
 from flows.schedules import scheduled_deployments
-from flows.transition import apply_school_transition, apply_school_transitions
 from models.errors import DomainError
 from tasks.evidence import STORE_LIMIT
 
@@ -22,22 +17,18 @@ WORK_POOL_TYPE = "process"
 CODE_DIR = Path(__file__).resolve().parents[1]
 
 
-# The Prefect UI's Deployments page lists deployment names: each says what a run of it does
+# Deployments something starts, and nothing else: the schedules (flows/schedules.py), and the two runs an operator
+# starts by hand from the Prefect UI or `prefect deployment run` (a campaign's closeout re-run after a crashed
+# worker, an evidence integrity check whose report is an artifact). Decisions are applied by the dispatcher's
+# in-process bulk runs (flows/dispatch.py), not by a deployment run per decision. The names say what a run does.
 ON_DEMAND = {
-    apply_school_transition: "apply-one-decision",
-    apply_school_transitions: "apply-queued-decisions",
-    apply_grading_decisions: "grade-school-submissions",
-    draw_city_sample: "draw-spot-check-sample",
-    lock_school_evidence: "hold-evidence-of-locked-school",
-    release_school_evidence: "lift-holds-for-rectification",
-    retain_school_evidence: "retain-certified-evidence",
-    verify_evidence: "check-evidence-checksums",
     closeout_flow: "close-one-campaign",
+    verify_evidence: "check-evidence-checksums",
 }
 
 
 def tisheng_deployments() -> list[RunnerDeployment]:
-    """Every flow the API and schedules start by deployment name (the scheduled ones with their cron)."""
+    """Every deployment something starts: the operator's on-demand runs, and the scheduled ones with their cron."""
     on_demand = [flow.to_deployment(name=name, tags=["tisheng"]) for flow, name in ON_DEMAND.items()]
     return on_demand + scheduled_deployments()
 

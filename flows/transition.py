@@ -2,10 +2,11 @@
 from prefect import flow, tags
 from prefect.runtime import flow_run
 
+from application.moves import decide_move
 from flows.evidence import lock_school_evidence, release_school_evidence, retain_school_evidence
 from models.enums import SchoolEvent
 from models.errors import DomainError
-from models.lifecycle import EFFECTS_ON_ENTRY, Effect, decide, prepare
+from models.lifecycle import EFFECTS_ON_ENTRY, Effect
 from models.transition import MoveUnfinished, TransitionOutcome, TransitionRequest, UnfinishedMove
 from tasks.credits import credit_teacher_hours
 from tasks.grading import draw_school_presenters, open_grading_tasks
@@ -39,9 +40,7 @@ def apply_one(request: TransitionRequest) -> TransitionOutcome:
     snapshot = load_school_snapshot(request)
     outcome = snapshot.applied
     if outcome is None:
-        context = prepare(snapshot.context(request), request.event)
-        to_state = decide(context, request.event)
-        request = request.model_copy(update={"payload": dict(context.payload)})
+        request, to_state = decide_move(snapshot, request)
         outcome = commit_school_transition(request, snapshot, to_state, flow_run.get_id())
     try:
         if not outcome.duplicate:

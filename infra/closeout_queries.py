@@ -1,20 +1,17 @@
 """Set-based SQL of the year-end closeout: per-school figures in one aggregate, carry-over as INSERT … SELECT."""
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, insert, literal, null, select, tuple_, update
+from sqlalchemy import and_, case, exists, func, insert, literal, null, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from infra import repository as repo
-from models.audit import AuditEntry
+from infra.school_moves import SchoolMove, move_schools
 from models.campaign import Campaign, HourRecord, MicroAbility, SchoolEnrolment, TeacherEnrolment
 from models.closeout import (
     CLOSE_OUT_REASON, PASSING_RESULTS, ClosedOut, Figures, HourThresholds, SchoolFigures, Summary, UnitRef,
     close_out_key, closed_out_state, hour_thresholds, roll_up,
 )
-from models.enums import TERMINAL_STATES, CampaignStatus, SchoolEvent, SchoolState, TaskStatus
-from models.errors import StaleState
-from models.human_task import HumanTask
+from models.enums import TERMINAL_STATES, CampaignStatus, SchoolEvent, SchoolState
 from models.org import Unit
 from models.policy import Policy
 
@@ -101,36 +98,22 @@ def count_live_schools(session: Session, campaign_id: int) -> int:
 
 def close_out_batch(session: Session, campaign_id: int, campaign: str, actor: str, flow_run_id: str | None,
                     now: datetime, limit: int) -> list[ClosedOut]:
-    """Close out up to `limit` live schools in one transaction, as the lifecycle's close_out would one by one:
-    state and version moved, every open task of theirs cancelled, one audit entry each (command key per school)."""
+    """Close out up to `limit` live schools in one transaction through the one writer of moves, as the lifecycle's
+    close_out would one by one: state and version moved, every open task of theirs cancelled, one audit entry each
+    (command key per school)."""
     school, county = aliased(Unit), aliased(Unit)
     rows = session.execute(
         select(SchoolEnrolment.id, SchoolEnrolment.version, SchoolEnrolment.state, school.code, county.code)
         .join(school, school.id == SchoolEnrolment.school_id).join(county, county.id == school.parent_id)
         .where(*_live(campaign_id)).order_by(SchoolEnrolment.id).limit(limit)
         .with_for_update(of=SchoolEnrolment)).all()
-    if not rows:
-        return []
-    ids = [r[0] for r in rows]
-    targets = {r[0]: closed_out_state(r[2]) for r in rows}
-    for to_state in set(targets.values()):
-        moved = session.execute(
-            update(SchoolEnrolment)
-            .where(tuple_(SchoolEnrolment.id, SchoolEnrolment.version).in_(
-                [(r[0], r[1]) for r in rows if targets[r[0]] == to_state]))
-            .values(state=to_state, version=SchoolEnrolment.version + 1, updated_at=now)).rowcount
-        if moved != sum(1 for t in targets.values() if t == to_state):
-            raise StaleState("a school moved while the close-out was closing it; the batch is rolled back")
-    session.execute(update(HumanTask).where(HumanTask.school_enrolment_id.in_(ids),
-                                            HumanTask.status == TaskStatus.OPEN)
-                    .values(status=TaskStatus.CANCELLED, completed_at=now, version=HumanTask.version + 1))
-    entries = [AuditEntry(campaign_id=campaign_id, school_enrolment_id=eid, actor=actor, event=SchoolEvent.CLOSE_OUT,
-                          from_state=state, to_state=targets[eid], payload={"reason": CLOSE_OUT_REASON},
-                          flow_run_id=flow_run_id, command_key=close_out_key(campaign, code), created_at=now)
-               for eid, _, state, code, _ in rows]
-    repo.append_audit(session, entries)
-    return [ClosedOut(county_code, code, str(state), str(targets[eid]), version + 1, entry.id)
-            for (eid, version, state, code, county_code), entry in zip(rows, entries, strict=True)]
+    moves = [SchoolMove(enrolment_id=eid, campaign_id=campaign_id, school=code, event=SchoolEvent.CLOSE_OUT,
+                        from_state=SchoolState(state), to_state=closed_out_state(state), version=version, actor=actor,
+                        command_key=close_out_key(campaign, code), payload={"reason": CLOSE_OUT_REASON})
+             for eid, version, state, code, _ in rows]
+    entries = move_schools(session, moves, now, flow_run_id, closing_campaign=True)
+    return [ClosedOut(row[4], move.school, str(move.from_state), str(move.to_state), move.version + 1, entry.id)
+            for row, move, entry in zip(rows, moves, entries, strict=True)]
 
 
 def ensure_next_campaign(session: Session, current: Campaign, code: str) -> Campaign:

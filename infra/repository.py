@@ -5,6 +5,7 @@ from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from infra.human_tasks import record_decision
 from models.audit import GENESIS_HASH, AuditEntry, seal
 from models.campaign import Campaign, CountyQuota, SchoolEnrolment
 from models.clock import utcnow
@@ -63,29 +64,9 @@ def append_audit(session: Session, entries: list[AuditEntry]) -> None:
     session.flush()
 
 
-def advance_school(session: Session, enrolment_id: int, expected_version: int, to_state: str, **values) -> bool:
-    """Conditional UPDATE of state and version; False when another writer moved the school first or the campaign
-    was closed meanwhile (the close is checked in the same statement, so none slips in after the freeze)."""
-    campaign_open = exists().where(Campaign.id == SchoolEnrolment.campaign_id, Campaign.status == CampaignStatus.OPEN)
-    result = session.execute(
-        update(SchoolEnrolment)
-        .where(SchoolEnrolment.id == enrolment_id, SchoolEnrolment.version == expected_version, campaign_open)
-        .values(state=to_state, version=expected_version + 1, **values)
-    )
-    return result.rowcount == 1
-
-
-
-
 def complete_human_task(session: Session, task_id: int, decision: dict, actor: str) -> bool:
-    """Record a decision on an open task (conditional UPDATE); False if it was not open any more."""
-    result = session.execute(
-        update(HumanTask)
-        .where(HumanTask.id == task_id, HumanTask.status == TaskStatus.OPEN)
-        .values(status=TaskStatus.COMPLETED, decision=decision, decided_by=actor, completed_at=utcnow(),
-                version=HumanTask.version + 1)
-    )
-    return result.rowcount == 1
+    """Record a decision on an open task (infra/human_tasks.record_decision); False if it was not open any more."""
+    return record_decision(session, task_id, decision, actor, utcnow())
 
 
 def open_tasks(session: Session, enrolment_id: int, kinds: Iterable[str]) -> list[HumanTask]:

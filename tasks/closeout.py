@@ -9,14 +9,12 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from sqlalchemy.exc import IntegrityError
 
-from application import closeout
+from application import closeout, moves
 from application.closeout import FrozenCampaign
 from infra import closeout_queries as q
 from infra.closeout_report import CSV_TYPE, XLSX_TYPE, county_markdown, county_table, csv_bytes, xlsx_bytes
-from infra.db import session_scope
 from infra.evidence import get_evidence_store
 from infra.unit_of_work import committed
-from models.clock import utcnow
 from models.closeout import ClosedOut, CountySummary, SchoolFigures, Summary, artifact_key
 from models.enums import SchoolEvent
 from models.errors import StaleState
@@ -24,8 +22,6 @@ from tasks.common import TASK_DEFAULTS
 from tasks.transitions import announce_school_move
 
 __all__ = ["CSV_TYPE", "XLSX_TYPE", "FrozenCampaign", "StoredReport"]
-
-CLOSE_OUT_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -52,15 +48,10 @@ def count_unfinished_schools(campaign_id: int) -> int:
 
 @task(**TASK_DEFAULTS)
 def close_out_schools(campaign_id: int, campaign: str, actor: str, limit: int) -> list[ClosedOut]:
-    """Close out the next `limit` unfinished schools in one transaction (empty when none are left)."""
-    for attempt in range(CLOSE_OUT_ATTEMPTS):
-        try:
-            with session_scope() as session:
-                return q.close_out_batch(session, campaign_id, campaign, actor, flow_run.get_id(), utcnow(), limit)
-        except (IntegrityError, StaleState):  # another writer took the audit chain's head or moved a school
-            if attempt == CLOSE_OUT_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    """Close out the next `limit` unfinished schools in one transaction (empty when none are left); tried again
+    when another writer took the audit chain's head or moved a school."""
+    return moves.committed_with_retries(moves.close_out_next_schools, actor, campaign_id, campaign, flow_run.get_id(),
+                                        limit, retry_on=(IntegrityError, StaleState))
 
 
 @task(**TASK_DEFAULTS)

@@ -1,0 +1,91 @@
+"""Queries of a school's review: its submissions, grading tasks, presenters' roster, credits, the locked schools the
+city samples from (none of them commits)."""
+from collections import defaultdict
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from models.audit import AuditEntry
+from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
+from models.enums import Grade, SchoolState, TaskKind, TaskStatus
+from models.human_task import HumanTask
+from models.org import Person, Unit
+from models.policy import Policy
+
+
+def enrolment_and_policy(session: Session, enrolment_id: int) -> tuple[SchoolEnrolment, Policy]:
+    """The school enrolment and its campaign's policy."""
+    enrolment = session.get(SchoolEnrolment, enrolment_id)
+    return enrolment, Policy.model_validate(session.get(Campaign, enrolment.campaign_id).policy)
+
+
+def school_submissions(session: Session, enrolment_id: int) -> list[tuple[Submission, TeacherEnrolment]]:
+    """Every submission of the school's teachers with its teacher, oldest first."""
+    return [tuple(row) for row in session.execute(
+        select(Submission, TeacherEnrolment)
+        .join(TeacherEnrolment, TeacherEnrolment.id == Submission.teacher_enrolment_id)
+        .where(TeacherEnrolment.school_enrolment_id == enrolment_id)
+        .order_by(Submission.id)
+    ).all()]
+
+
+def existing_origin_keys(session: Session, keys) -> set[str]:
+    """Which of these task origin keys exist already."""
+    keys = list(keys)
+    return set(session.scalars(select(HumanTask.origin_key).where(HumanTask.origin_key.in_(keys))).all()) if keys \
+        else set()
+
+
+def required_items(session: Session, campaign_id: int) -> dict[int, list[str]]:
+    """Each micro-ability's evidence items, by id."""
+    return dict(session.execute(select(MicroAbility.id, MicroAbility.evidence_items).where(
+        MicroAbility.campaign_id == campaign_id)).all())
+
+
+def completed_gradings(session: Session, enrolment_id: int) -> list[HumanTask]:
+    """The school's completed grading tasks, oldest first."""
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.school_enrolment_id == enrolment_id, HumanTask.kind == TaskKind.SUBMISSION_GRADING,
+        HumanTask.status == TaskStatus.COMPLETED).order_by(HumanTask.id)).all())
+
+
+
+def audit_entry(session: Session, command_key: str) -> AuditEntry | None:
+    """The audit entry with this command key, if any."""
+    return session.scalars(select(AuditEntry).where(AuditEntry.command_key == command_key)).first()
+
+
+def teacher_usernames(session: Session, enrolment_id: int) -> list[str]:
+    """The usernames of the school's teachers."""
+    return list(session.scalars(
+        select(Person.username).join(TeacherEnrolment, TeacherEnrolment.teacher_id == Person.id)
+        .where(TeacherEnrolment.school_enrolment_id == enrolment_id)).all())
+
+
+def credit_passed_teachers(session: Session, enrolment_id: int, hours: float) -> int:
+    """Set credited hours for every passed teacher of the school; how many rows were set."""
+    return session.execute(
+        update(TeacherEnrolment)
+        .where(TeacherEnrolment.school_enrolment_id == enrolment_id,
+               TeacherEnrolment.result.in_([Grade.PASS, Grade.EXCELLENT]))
+        .values(credited_hours=hours)
+    ).rowcount
+
+
+def locked_schools_by_county(session: Session, campaign: str) -> dict[str, list[str]]:
+    """School codes locked with every evidence version held, grouped by county code."""
+    school, county = aliased(Unit), aliased(Unit)
+    rows = session.execute(
+        select(county.code, school.code)
+        .select_from(SchoolEnrolment)
+        .join(Campaign, Campaign.id == SchoolEnrolment.campaign_id)
+        .join(school, school.id == SchoolEnrolment.school_id)
+        .join(county, county.id == school.parent_id)
+        .where(Campaign.code == campaign, SchoolEnrolment.state == SchoolState.LOCKED,
+               SchoolEnrolment.evidence_held_at.is_not(None))
+    ).all()
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for county_code, school_code in rows:
+        grouped[county_code].append(school_code)
+    return dict(grouped)
