@@ -1,4 +1,8 @@
-"""Committing a write that a concurrent writer may beat to a unique key: the audit chain's head, a calendar entry."""
+"""The one retry loop for a write a concurrent writer may beat to a unique key (the audit chain's head, a calendar
+entry, a school moved meanwhile): each attempt is its own transaction, committed once when the service succeeds.
+
+It commits because it is the service's caller (a route, a task, a command hands it the step); services never do.
+"""
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -12,25 +16,37 @@ CHAIN_ATTEMPTS = 3
 """How often a write is run before a concurrent writer that keeps winning is reported (IntegrityError)."""
 
 
-def commit_with_retry(uow: UnitOfWork, step: Callable[..., T], *args, attempts: int = CHAIN_ATTEMPTS, **kwargs) -> T:
-    """Run a service in this unit of work and commit it; when a concurrent writer took the key first (IntegrityError:
-    another audit append won the chain head), roll back and run the service again, on the new head.
-
-    The caller's unit of work is one attempt's transaction: an API route passes the request's, so each attempt reads
-    afresh. DomainErrors are not retried. After the last attempt the IntegrityError propagates."""
-    for attempt in range(1, attempts + 1):
+def _retrying(attempt: Callable[[], T], retry_on: tuple[type[Exception], ...], attempts: int,
+              after_failure: Callable[[], None] = lambda: None) -> T:
+    for number in range(1, attempts + 1):
         try:
-            result = step(uow, *args, **kwargs)
-            uow.commit()
-            return result
-        except IntegrityError:
-            uow.rollback()
-            if attempt == attempts:
+            return attempt()
+        except retry_on:
+            after_failure()
+            if number == attempts:
                 raise
     raise AssertionError("unreachable")
 
 
-def committed_with_retry(step: Callable[..., T], *args, attempts: int = CHAIN_ATTEMPTS, **kwargs) -> T:
-    """`commit_with_retry` in a unit of work of its own: how a command or a Prefect task runs such a service."""
-    with UnitOfWork() as uow:
-        return commit_with_retry(uow, step, *args, attempts=attempts, **kwargs)
+def commit_with_retry(uow: UnitOfWork, step: Callable[..., T], *args, attempts: int = CHAIN_ATTEMPTS,
+                      retry_on: tuple[type[Exception], ...] = (IntegrityError,), **kwargs) -> T:
+    """Run a service in this unit of work and commit it; when a concurrent writer took the key first, roll back and
+    run it again (each attempt reads afresh). DomainErrors are not retried; after the last attempt the error
+    propagates. An API route passes the request's unit of work."""
+    def attempt() -> T:
+        result = step(uow, *args, **kwargs)
+        uow.commit()
+        return result
+    return _retrying(attempt, retry_on, attempts, uow.rollback)
+
+
+def committed_with_retry(step: Callable[..., T], *args, attempts: int = CHAIN_ATTEMPTS,
+                         retry_on: tuple[type[Exception], ...] = (IntegrityError,),
+                         unit_of_work: Callable[[], UnitOfWork] = UnitOfWork, **kwargs) -> T:
+    """The same loop with a fresh unit of work per attempt: how a Prefect task or a command runs such a service."""
+    def attempt() -> T:
+        with unit_of_work() as uow:
+            result = step(uow, *args, **kwargs)
+            uow.commit()
+            return result
+    return _retrying(attempt, retry_on, attempts)

@@ -1,10 +1,7 @@
 """School moves: read a school as a transition sees it, record one move, close out a batch — all through the one
 writer (infra/school_moves.move_schools) — and the one retry loop for the audit chain."""
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError
 
 from infra import closeout_queries
 from infra import repository as repo
@@ -22,7 +19,6 @@ from models.policy import Policy
 from models.rules import TeacherStanding
 from models.transition import TransitionOutcome, TransitionRequest
 
-T = TypeVar("T")
 APPEND_ATTEMPTS = 8
 """How often a move is tried on a fresh chain head before a concurrent append's IntegrityError is let through."""
 
@@ -53,22 +49,6 @@ class SchoolSnapshot:
 
     context = guard_input  # the name bench/transitions.py calls
 
-
-def committed_with_retries(step: Callable[..., T], *args, retry_on: tuple[type[Exception], ...] = (IntegrityError,),
-                           attempts: int = APPEND_ATTEMPTS, unit_of_work: Callable[[], UnitOfWork] = UnitOfWork,
-                           **kwargs) -> T:
-    """Run a service in a fresh unit of work per attempt and commit it once; a concurrent append to the audit chain
-    (IntegrityError: another writer took the head) is tried again on the new head, up to `attempts` times."""
-    for attempt in range(attempts):
-        try:
-            with unit_of_work() as uow:
-                result = step(uow, *args, **kwargs)
-                uow.commit()
-                return result
-        except retry_on:
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
 
 
 def read_school(uow: UnitOfWork, request: TransitionRequest) -> SchoolSnapshot:

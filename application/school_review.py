@@ -10,13 +10,11 @@ from infra.unit_of_work import UnitOfWork
 from models.audit import AuditEntry
 from models.campaign import Submission, TeacherEnrolment
 from models.clock import utcnow
-from models.enums import Grade, SchoolEvent, SubmissionStatus, TaskKind
+from models.enums import Grade, SubmissionStatus, TaskKind
 from models.grading import draw_presenters, grade_micro_ability
 from models.human_task import TASK_ASSIGNMENT, HumanTask
 from models.policy import Policy
 from models.rules import teacher_result
-from models.sampling import draw_sample, population_hash
-from models.transition import TransitionRequest
 
 
 def school_enrolment_id(uow: UnitOfWork, campaign: str, school: str) -> int:
@@ -124,21 +122,3 @@ def _roll_up_teachers(rows: list[tuple[Submission, TeacherEnrolment]], required:
             latest[teacher.id][submission.micro_ability_id] = submission
     for teacher_id, by_ability in latest.items():
         teachers[teacher_id].result = teacher_result([s.grade for s in by_ability.values()], required)
-
-
-def spot_check_requests(campaign: str, population: dict[str, list[str]], ratio: float, seed: int,
-                        actor: str) -> list[TransitionRequest]:
-    """The city's draw as moves (pure): ≥ `ratio` of each county's locked schools sampled for spot check, the rest
-    skip it; seed, roster hash and ratio recorded in each move, and a re-run of the same draw has the same keys."""
-    sample = draw_sample(population, ratio, seed)
-    return [
-        TransitionRequest(
-            campaign=campaign, county=county, school=code, actor=actor,
-            event=SchoolEvent.SAMPLE_FOR_SPOT_CHECK if code in sample[county] else SchoolEvent.SKIP_SPOT_CHECK,
-            payload={"sample_seed": seed, "population_hash": population_hash(codes), "ratio": ratio,
-                     "sampled": code in sample[county]},
-            command_key=f"{campaign}:sample:{population_hash(codes)}:{seed}:{code}",
-        )
-        for county, codes in sorted(population.items())
-        for code in sorted(codes)
-    ]

@@ -1,8 +1,8 @@
 """Flow of the city office's spot-check draw over every locked school, in one run."""
 from prefect import flow
 
-from application.school_review import spot_check_requests
 from flows.transition import apply_school_transitions
+from models.spot_check import spot_check_requests
 from models.transition import TransitionOutcome, UnfinishedMove
 from tasks.campaigns import load_campaign_policy
 from tasks.sampling import locked_schools_by_county

@@ -4,7 +4,7 @@ from collections.abc import Collection, Iterable
 from sqlalchemy import select
 from sqlmodel import Session
 
-from models.campaign import HourRecord as HourRecordRow, MicroAbility, Submission, TeacherEnrolment
+from models.campaign import MicroAbility, Submission, TeacherEnrolment
 from models.org import Person, Unit
 
 

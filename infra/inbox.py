@@ -9,7 +9,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from infra.task_views import task_visible
-from models.access import OFFICE_ROLES  # noqa: F401 — api/routes/notifications.py imports it from here
 from models.campaign import Campaign, SchoolEnrolment, Submission, TeacherEnrolment
 from models.enums import CampaignStatus, TaskStatus
 from models.human_task import HumanTask

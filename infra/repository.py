@@ -1,7 +1,7 @@
 """Reads and writes shared by tasks and the API; none of them commits (the caller owns the commit)."""
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -12,7 +12,7 @@ from models.clock import utcnow
 from models.closeout import refuse_if_closed
 from models.rubric import excellent_cap
 from models.access import within
-from models.enums import CampaignStatus, TaskStatus, UnitLevel
+from models.enums import TaskStatus, UnitLevel
 from models.errors import NotFound
 from models.human_task import HumanTask
 from models.org import Person, Principal, Unit

@@ -4,7 +4,7 @@
 per target state), the decided task recorded and the tasks the old state waited on cancelled, the task the new state
 waits on opened, and one sealed audit entry per school chained onto the head. It never commits; a concurrent append
 to the audit chain surfaces as IntegrityError at flush or commit, and the caller retries in a fresh unit of work
-(application/moves.committed_with_retries).
+(application/concurrency.committed_with_retry).
 """
 from collections import defaultdict
 from collections.abc import Mapping, Sequence

@@ -9,9 +9,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run
 from sqlalchemy.exc import IntegrityError
 
+from application.concurrency import committed_with_retry
 from application import closeout, moves
 from application.closeout import FrozenCampaign
-from infra import closeout_queries as q
 from infra.closeout_report import CSV_TYPE, XLSX_TYPE, county_markdown, county_table, csv_bytes, xlsx_bytes
 from infra.evidence import get_evidence_store
 from infra.unit_of_work import committed
@@ -50,8 +50,8 @@ def count_unfinished_schools(campaign_id: int) -> int:
 def close_out_schools(campaign_id: int, campaign: str, actor: str, limit: int) -> list[ClosedOut]:
     """Close out the next `limit` unfinished schools in one transaction (empty when none are left); tried again
     when another writer took the audit chain's head or moved a school."""
-    return moves.committed_with_retries(moves.close_out_next_schools, actor, campaign_id, campaign, flow_run.get_id(),
-                                        limit, retry_on=(IntegrityError, StaleState))
+    return committed_with_retry(moves.close_out_next_schools, actor, campaign_id, campaign, flow_run.get_id(), limit,
+                                retry_on=(IntegrityError, StaleState), attempts=moves.APPEND_ATTEMPTS)
 
 
 @task(**TASK_DEFAULTS)

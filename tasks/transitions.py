@@ -2,6 +2,7 @@
 from prefect import task
 from prefect.events import emit_event
 
+from application.concurrency import committed_with_retry
 from application import moves
 from application.moves import SchoolSnapshot
 from infra.unit_of_work import committed
@@ -25,7 +26,8 @@ def commit_school_transition(
 ) -> TransitionOutcome:
     """In one transaction: move the school, close and open its human tasks, append the audit entry (tried again on
     a new chain head when a concurrent append took it)."""
-    return moves.committed_with_retries(moves.record_move, request, snapshot, to_state, flow_run_id)
+    return committed_with_retry(moves.record_move, request, snapshot, to_state, flow_run_id,
+                                attempts=moves.APPEND_ATTEMPTS)
 
 
 @task(**TASK_DEFAULTS)

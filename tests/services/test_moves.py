@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from application import moves
+from application.concurrency import committed_with_retry
 from infra import closeout_queries
 from infra import repository as repo
 from models.audit import AuditEntry, entry_digest
@@ -178,7 +179,7 @@ def test_the_retry_loop_tries_a_taken_chain_head_again_in_a_fresh_unit_of_work()
             raise IntegrityError("INSERT auditentry", {}, Exception("prev_hash is not unique"))
         return value
 
-    assert moves.committed_with_retries(step, "moved", unit_of_work=FakeUnitOfWork) == "moved"
+    assert committed_with_retry(step, "moved", unit_of_work=FakeUnitOfWork) == "moved"
     assert calls == FakeUnitOfWork.opened and len(set(map(id, calls))) == 3
     assert [u.committed for u in calls] == [False, False, True]
 
@@ -190,7 +191,7 @@ def test_the_retry_loop_gives_up_after_its_attempts_and_never_retries_a_refusal(
         raise IntegrityError("INSERT auditentry", {}, Exception("prev_hash is not unique"))
 
     with pytest.raises(IntegrityError):
-        moves.committed_with_retries(taken, attempts=4, unit_of_work=FakeUnitOfWork)
+        committed_with_retry(taken, attempts=4, unit_of_work=FakeUnitOfWork)
     assert len(FakeUnitOfWork.opened) == 4
 
     FakeUnitOfWork.opened = []
@@ -199,7 +200,7 @@ def test_the_retry_loop_gives_up_after_its_attempts_and_never_retries_a_refusal(
         raise StaleState("moved meanwhile")
 
     with pytest.raises(StaleState):
-        moves.committed_with_retries(refused, unit_of_work=FakeUnitOfWork)
+        committed_with_retry(refused, unit_of_work=FakeUnitOfWork)
     assert len(FakeUnitOfWork.opened) == 1
 
 
