@@ -1,5 +1,6 @@
 """Setting up the demo: its region, people and enrolled campaign, and what simulated teachers need to act."""
 from dataclasses import dataclass
+from functools import cache
 
 from infra import demo_region
 from infra import repository as repo
@@ -56,6 +57,12 @@ def _person(session, username: str, name: str, role: Role, unit: Unit, password_
     return person
 
 
+@cache
+def _staff_hash() -> str:
+    """One argon2 hash of the demo password for every demo staff account (argon2 is slow by design)."""
+    return hash_password(DEMO_PASSWORD)
+
+
 def insert_demo_campaign(
     uow: UnitOfWork, campaign: str, policy: Policy, catalog: list[CatalogEntry], schools: int, teachers: int
 ) -> DemoRoster:
@@ -63,7 +70,7 @@ def insert_demo_campaign(
     session = uow.session
     if demo_region.campaign_exists(session, campaign):
         raise DomainError(f"campaign '{campaign}' already exists; pass another --campaign or a fresh data directory")
-    staff_hash = hash_password(DEMO_PASSWORD)  # argon2 is slow by design: one hash for all demo staff
+    staff_hash = _staff_hash()
     province = _unit(session, "DEMO", "演示省", UnitLevel.PROVINCE, None)
     city = _unit(session, "DEMO-C1", "演示市", UnitLevel.CITY, province)
     county = _unit(session, "DEMO-C1-X1", "演示县", UnitLevel.COUNTY, city)
