@@ -42,11 +42,6 @@ def is_office(role: Role | str) -> bool:
     return role in OFFICE_ROLES
 
 
-def sees_task(role: Role | str, task_role: Role | str) -> bool:
-    """The role part of task visibility: a task is for the viewer's role, or the viewer is an office."""
-    return is_office(role) or role == task_role
-
-
 def may_take(role: Role | str, task_role: Role | str) -> bool:
     """Only the role a task is for may claim or decide it (an office sees it, but does not take it)."""
     return role == task_role
