@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from infra import closeout_queries
 from infra import repository as repo
-from infra.campaign_schools import SchoolRow, campaign_schools, parents_above, progress_facts, school_audit_entries
+from infra.campaign_schools import SchoolRow, campaign_schools, progress_facts, school_audit_entries
 from infra.closeout_report import CSV_TYPE, XLSX_TYPE, csv_of_rows
 from infra.evidence.store import EvidenceStore, content_disposition
 from infra.unit_of_work import UnitOfWork
@@ -145,7 +145,7 @@ def list_schools(uow: UnitOfWork, user: Principal, campaign: str, state: str | N
 def school_history(uow: UnitOfWork, user: Principal, campaign: str, school: str) -> SchoolHistory:
     """A school's audit entries in order (each naming the flow run that applied it), for the people above it."""
     enrolment = repo.school_enrolment(uow.session, campaign, school)
-    if not within(user.unit_id, enrolment.school_id, parents_above(uow.session, enrolment.school_id)):
+    if not within(user.unit_id, enrolment.school_id, repo.ancestry_parents(uow.session, enrolment.school_id)):
         raise OutOfScope(f"school '{school}' is outside your unit")
     return SchoolHistory(school, enrolment.state, enrolment.version,
                          school_audit_entries(uow.session, enrolment.id))

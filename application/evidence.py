@@ -81,7 +81,7 @@ def _may_upload(uow: UnitOfWork, user: Principal, school: Unit, teacher: Teacher
     """Teachers upload their own evidence; a school's admin and group leaders upload any of their school's."""
     if user.role not in UPLOADER_ROLES:
         raise OutOfScope(f"a {user.role} does not upload evidence; teachers, group leaders and school admins do")
-    if not within(user.unit_id, school.id, records.unit_chain(uow.session, school.id)):
+    if not within(user.unit_id, school.id, repo.ancestry_parents(uow.session, school.id)):
         raise OutOfScope(f"school '{school.code}' is outside your unit")
     if own_files_only(user.role) and (teacher is None or teacher.teacher_id != user.id):
         raise OutOfScope("a teacher uploads evidence only for themselves")
@@ -238,7 +238,7 @@ def read_evidence(uow: UnitOfWork, user: Principal, evidence_id: int) -> Evidenc
     if evidence is None:
         raise NotFound(f"evidence {evidence_id} does not exist")
     school = records.evidence_school_unit(session, evidence)
-    if not within(user.unit_id, school.id, records.unit_chain(session, school.id)):
+    if not within(user.unit_id, school.id, repo.ancestry_parents(session, school.id)):
         raise OutOfScope(f"evidence {evidence_id} belongs to school '{school.code}', outside your unit")
     if (own_files_only(user.role) and evidence.teacher_enrolment_id is not None
             and not records.is_teachers_own(session, evidence.teacher_enrolment_id, user.id)):

@@ -3,7 +3,6 @@ from pydantic import BaseModel, ConfigDict
 
 from infra import people
 from infra import repository as repo
-from infra.campaign_schools import parents_above
 from infra.unit_of_work import UnitOfWork
 from models.access import is_office, within
 from models.audit import AuditEntry
@@ -69,5 +68,5 @@ def _check_may_change(uow: UnitOfWork, user: Principal, username: str) -> None:
         raise OutOfScope("only a county or city project office (工程办) deactivates or activates people")
     if person.id == user.id:
         raise OutOfScope("nobody deactivates or activates themselves")
-    if not within(user.unit_id, person.unit_id, parents_above(uow.session, person.unit_id)):
+    if not within(user.unit_id, person.unit_id, repo.ancestry_parents(uow.session, person.unit_id)):
         raise OutOfScope(f"user '{username}' is outside your unit")

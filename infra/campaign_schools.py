@@ -63,17 +63,6 @@ def campaign_schools(session: Session, user: Principal, campaign: Campaign, pare
                    for enrolment, code, name, c_code, c_name, st, version in rows]
 
 
-def parents_above(session: Session, unit_id: int) -> dict[int, int | None]:
-    """The parent of the unit and of every unit above it (at most four, identity-mapped), for models.access.within
-    without reading the whole unit tree."""
-    parents: dict[int, int | None] = {}
-    current: int | None = unit_id
-    while current is not None and current not in parents:
-        unit = session.get(Unit, current)
-        parents[current] = unit.parent_id if unit else None
-        current = parents[current]
-    return parents
-
 
 @dataclass(frozen=True)
 class ProgressFacts:

@@ -51,17 +51,6 @@ def enrolled_school(session: Session, campaign: str, school: str) -> EnrolledSch
                           session.get(Campaign, enrolment.campaign_id))
 
 
-def unit_chain(session: Session, unit_id: int) -> dict[int, int | None]:
-    """The unit and every unit above it, each with its parent (at most five, identity-mapped): what
-    `models.access.within` needs to place it."""
-    chain: dict[int, int | None] = {}
-    current: int | None = unit_id
-    while current is not None and current not in chain:
-        unit = session.get(Unit, current)
-        chain[current] = unit.parent_id if unit else None
-        current = chain[current]
-    return chain
-
 
 def evidence_rules(campaign: Campaign) -> EvidenceRules:
     """The evidence part of the campaign's policy (its defaults for campaigns created before it existed)."""

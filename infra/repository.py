@@ -170,7 +170,7 @@ def active_principal(session: Session, username: str) -> Principal | None:
 def in_subtree(session: Session, user_unit: int, target_unit: int) -> bool:
     """The subtree rule (`models.access.within`): True when target_unit is user_unit or below it; the target's
     ancestry comes in one query."""
-    return within(user_unit, target_unit, _ancestry_parents(session, target_unit))
+    return within(user_unit, target_unit, ancestry_parents(session, target_unit))
 
 
 def _ancestry_query():
@@ -184,7 +184,8 @@ def _ancestry_query():
 _ANCESTRY = _ancestry_query()
 
 
-def _ancestry_parents(session: Session, unit_id: int) -> dict[int, int | None]:
-    """The parent of the unit and of every unit above it (at most one per level), in one query."""
+def ancestry_parents(session: Session, unit_id: int) -> dict[int, int | None]:
+    """The parent of the unit and of every unit above it (at most one per level), in one query: what
+    `models.access.within` needs to place the unit, without reading the whole tree."""
     row = session.execute(_ANCESTRY, {"unit_id": unit_id}).first() or ()
     return {row[i]: row[i + 1] for i in range(0, len(row), 2) if row[i] is not None}
