@@ -16,7 +16,9 @@ class Campaign(SQLModel, table=True):
     code: str = Field(unique=True, index=True, max_length=64)
     year: int
     region_unit_id: int = Field(foreign_key="unit.id")
+    title: str | None = Field(default=None, max_length=200)
     policy_name: str = Field(max_length=64)
+    policy_version: str | None = Field(default=None, max_length=100)  # the preset or file it was copied from, hashed
     policy: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow)
     status: CampaignStatus = Field(default=CampaignStatus.OPEN, sa_type=String(16))
@@ -66,6 +68,7 @@ class TeacherEnrolment(SQLModel, table=True):
     practice_hours: float = 0
     result: Grade | None = Field(default=None, sa_type=String(16))
     credited_hours: float = 0
+    withdrawn_at: datetime | None = None  # left the school or the region: kept, out of the rates
 
 
 class Submission(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """The unit tree (province → city → county → school) and the people bound to units with a role."""
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
@@ -15,6 +16,8 @@ class Unit(SQLModel, table=True):
     name: str = Field(max_length=200)
     level: UnitLevel = Field(sa_type=String(16))
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    school_type: str | None = Field(default=None, max_length=16)  # 幼儿园 / 小学 / 初中 / 高中 / 完全中学 / 九年一贯制 / 中职
+    township: str | None = Field(default=None, max_length=100)  # 乡镇
 
 
 class Person(SQLModel, table=True):
@@ -29,6 +32,8 @@ class Person(SQLModel, table=True):
     active: bool = True
     service_account: bool = False  # the principal of a service token: no password, acts only by its token
     email: str | None = Field(default=None, max_length=254)  # where reminder digests are mailed, if anywhere
+    activation_digest: str | None = Field(default=None, max_length=64)  # SHA-256 of a one-time activation code
+    activation_expires_at: datetime | None = None
 
 
 
