@@ -68,6 +68,14 @@ class PlanDocuments(BaseModel):
     micro_abilities: list[AbilityCode] | None = None
 
 
+class PlanSubmissionDecision(_Decision):
+    """School admin: submit the school's plans for filing (备案) the first time."""
+
+    model_config = _examples({"kind": "plan_submission", "plan": _PLAN, "comment": "请县工程办审核备案"})
+    kind: Literal["plan_submission"]
+    plan: PlanDocuments
+
+
 class PlanRevisionDecision(_Decision):
     """School admin: resubmit revised plans."""
 
@@ -167,7 +175,8 @@ def _kind_of(value: Any) -> str | None:
 # A callable discriminator: its schema is a plain oneOf (a `kind` mapping onto the nested `outcome` unions would not
 # be valid OpenAPI), and as its own metadata it survives FastAPI's Body(), which replaces the union's Field.
 Decision = Annotated[
-    Annotated[_by_outcome(PlanFiled, PlanReturned), Tag("plan_review")]
+    Annotated[PlanSubmissionDecision, Tag("plan_submission")]
+    | Annotated[_by_outcome(PlanFiled, PlanReturned), Tag("plan_review")]
     | Annotated[PlanRevisionDecision, Tag("plan_revision")]
     | Annotated[SubmissionGradingDecision, Tag("submission_grading")]
     | Annotated[_by_outcome(CountyPassed, CountyFailed), Tag("county_assessment_scoring")]
@@ -175,12 +184,12 @@ Decision = Annotated[
     | Annotated[_by_outcome(SpotCheckPassed, SpotCheckFailed), Tag("spot_check")]
     | Annotated[_by_outcome(ProvinceAccepted, ProvinceReturned), Tag("province_audit")],
     Discriminator(_kind_of, custom_error_type="decision_kind", custom_error_message=(
-        "kind is required and must be one of plan_review, plan_revision, submission_grading, "
+        "kind is required and must be one of plan_submission, plan_review, plan_revision, submission_grading, "
         "county_assessment_scoring, rectification, spot_check, province_audit")),
 ]
 
 DECISION_MODELS: tuple[type[BaseModel], ...] = (
-    PlanFiled, PlanReturned, PlanRevisionDecision, SubmissionGradingDecision, CountyPassed, CountyFailed,
+    PlanSubmissionDecision, PlanFiled, PlanReturned, PlanRevisionDecision, SubmissionGradingDecision, CountyPassed, CountyFailed,
     RectificationDecision, SpotCheckPassed, SpotCheckFailed, ProvinceAccepted, ProvinceReturned,
 )
 """Every variant of `Decision`, in lifecycle order."""
@@ -198,7 +207,7 @@ def openapi_examples() -> dict[str, dict[str, Any]]:
 
 EVENTS: dict[tuple[str, str | None], E] = {
     ("plan_review", "file"): E.FILE_PLAN, ("plan_review", "return"): E.RETURN_PLAN,
-    ("plan_revision", None): E.SUBMIT_PLAN,
+    ("plan_submission", None): E.SUBMIT_PLAN, ("plan_revision", None): E.SUBMIT_PLAN,
     ("county_assessment_scoring", "pass"): E.PASS_COUNTY_ASSESSMENT,
     ("county_assessment_scoring", "fail"): E.FAIL_COUNTY_ASSESSMENT,
     ("rectification", None): E.FINISH_RECTIFICATION,

@@ -68,6 +68,7 @@ class SchoolEvent(StrEnum):
 
 
 class TaskKind(StrEnum):
+    PLAN_SUBMISSION = "plan_submission"  # 规划提交: the school's first filing
     PLAN_REVIEW = "plan_review"
     PLAN_REVISION = "plan_revision"
     SUBMISSION_GRADING = "submission_grading"

@@ -45,6 +45,7 @@ def task_subject(submission_id: int | None, school_enrolment_id: int | None) -> 
 
 
 TASK_ASSIGNMENT: dict[TaskKind, tuple[UnitLevel, Role]] = {
+    TaskKind.PLAN_SUBMISSION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
     TaskKind.PLAN_REVIEW: (UnitLevel.COUNTY, Role.COUNTY_OFFICE),
     TaskKind.PLAN_REVISION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
     TaskKind.SUBMISSION_GRADING: (UnitLevel.SCHOOL, Role.GROUP_LEADER),

@@ -162,6 +162,7 @@ TRANSITIONS: dict[tuple[S, E], Move] = {
 }
 
 TASK_OPENED_ON_ENTRY: dict[S, TaskKind] = {
+    S.PLAN_DRAFTING: TaskKind.PLAN_SUBMISSION,  # opened on enrolment: no move enters the first state
     S.PLAN_SUBMITTED: TaskKind.PLAN_REVIEW,
     S.PLAN_RETURNED: TaskKind.PLAN_REVISION,
     S.COUNTY_ASSESSMENT: TaskKind.COUNTY_ASSESSMENT_SCORING,
