@@ -6,8 +6,9 @@ from infra import demo_region
 from infra import repository as repo
 from infra import teacher_work
 from infra.unit_of_work import UnitOfWork
+from application.enrolment import enrol_schools
 from infra.security import hash_password
-from models.campaign import Campaign, MicroAbility, SchoolEnrolment, TeacherEnrolment
+from models.campaign import Campaign, MicroAbility
 from models.catalog import CatalogEntry
 from models.enums import Role, UnitLevel
 from models.errors import DomainError
@@ -93,13 +94,10 @@ def insert_demo_campaign(
         codes.append(school.code)
         _person(session, f"{school.code}-admin", f"{school.name}管理员", Role.SCHOOL_ADMIN, school, staff_hash)
         _person(session, f"{school.code}-leader", f"{school.name}教研组长", Role.GROUP_LEADER, school, staff_hash)
-        people = [_person(session, f"{school.code}-t{t:03d}", f"{school.name}教师{t}", Role.TEACHER, school)
-                  for t in range(1, teachers + 1)]
-        enrolment = SchoolEnrolment(campaign_id=row.id, school_id=school.id)
-        session.add(enrolment)
-        session.flush()
-        session.add_all(TeacherEnrolment(campaign_id=row.id, school_enrolment_id=enrolment.id, teacher_id=p.id)
-                        for p in people)
+        for t in range(1, teachers + 1):
+            _person(session, f"{school.code}-t{t:03d}", f"{school.name}教师{t}", Role.TEACHER, school)
+    session.flush()
+    enrol_schools(uow, None, campaign, codes, actor="demo")  # as an office enrols: teachers and plan tasks follow
     return DemoRoster(campaign, county.code, tuple(codes), teachers)
 
 

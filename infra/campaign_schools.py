@@ -81,7 +81,8 @@ def progress_facts(session: Session, campaign_id: int, now: datetime) -> Progres
     overdue = session.scalars(select(HumanTask.school_enrolment_id).where(
         HumanTask.campaign_id == campaign_id, HumanTask.status == TaskStatus.OPEN, HumanTask.due_at < now)).all()
     results = session.execute(select(TeacherEnrolment.school_enrolment_id, TeacherEnrolment.result)
-                              .where(TeacherEnrolment.campaign_id == campaign_id)).all()
+                              .where(TeacherEnrolment.campaign_id == campaign_id,
+                                     TeacherEnrolment.withdrawn_at.is_(None))).all()
     return ProgressFacts([tuple(r) for r in schools], list(overdue), [tuple(r) for r in results])
 
 

@@ -43,7 +43,7 @@ def school_figures(session: Session, campaign_id: int, t: HourThresholds) -> lis
                _count_if(_passed(t)).label("passed"), _count_if(_hours_met(t)).label("hours_passed"),
                _count_if(_assessment_passed()).label("assessment_passed"),
                _count_if(TE.practice_hours >= t.practice_min).label("practice_done"))
-        .where(TE.campaign_id == campaign_id).group_by(TE.school_enrolment_id).subquery())
+        .where(TE.campaign_id == campaign_id, TE.withdrawn_at.is_(None)).group_by(TE.school_enrolment_id).subquery())
     school, county, city, province = (aliased(Unit) for _ in range(4))
     counts = [func.coalesce(c, 0) for c in (per_school.c.teachers, per_school.c.passed, per_school.c.hours_passed,
                                            per_school.c.assessment_passed, per_school.c.practice_done)]
@@ -139,7 +139,8 @@ def carry_over(session: Session, current_id: int, next_id: int, t: HourThreshold
     """Enrol the incomplete schools' not-passed teachers (with their choices, hours and hour records) in the next
     campaign, and their schools afresh; rows already there are left alone, so a re-run adds nothing."""
     old_school, new_school = aliased(SchoolEnrolment), aliased(SchoolEnrolment)
-    unfinished = and_(TE.campaign_id == current_id, old_school.state == SchoolState.INCOMPLETE, ~_passed(t))
+    unfinished = and_(TE.campaign_id == current_id, TE.withdrawn_at.is_(None), old_school.state == SchoolState.INCOMPLETE,
+                      ~_passed(t))
     carried_school = exists().where(TE.school_enrolment_id == old_school.id, unfinished)
     schools = session.execute(insert(SchoolEnrolment).from_select(
         ["campaign_id", "school_id", "state", "version", "updated_at"],

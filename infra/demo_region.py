@@ -20,4 +20,5 @@ def enrolled_teachers(session: Session, school_enrolment_id: int) -> list[tuple[
     """The school's teachers as (teacher enrolment id, username), in enrolment order."""
     return [tuple(row) for row in session.execute(
         select(TeacherEnrolment.id, Person.username).join(Person, Person.id == TeacherEnrolment.teacher_id)
-        .where(TeacherEnrolment.school_enrolment_id == school_enrolment_id).order_by(TeacherEnrolment.id)).all()]
+        .where(TeacherEnrolment.school_enrolment_id == school_enrolment_id, TeacherEnrolment.withdrawn_at.is_(None))
+        .order_by(TeacherEnrolment.id)).all()]

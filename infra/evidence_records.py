@@ -66,7 +66,8 @@ def refuse_if_locked(enrolment: SchoolEnrolment, school_code: str) -> None:
 def enrolled_teacher(session: Session, school_enrolment_id: int, username: str) -> TeacherEnrolment | None:
     """The teacher's enrolment at this school enrolment, if they have one."""
     return session.scalars(select(TeacherEnrolment).join(Person, Person.id == TeacherEnrolment.teacher_id).where(
-        TeacherEnrolment.school_enrolment_id == school_enrolment_id, Person.username == username)).first()
+        TeacherEnrolment.school_enrolment_id == school_enrolment_id, Person.username == username,
+        TeacherEnrolment.withdrawn_at.is_(None))).first()
 
 
 def catalog_codes(session: Session, campaign_id: int) -> list[str]:

@@ -40,4 +40,4 @@ def enrolled_teachers(session: Session, campaign_id: int) -> dict[str, TeacherEn
     """The campaign's teacher enrolments, by the teacher's username."""
     return dict(session.execute(
         select(Person.username, TeacherEnrolment).join(TeacherEnrolment, TeacherEnrolment.teacher_id == Person.id)
-        .where(TeacherEnrolment.campaign_id == campaign_id)).all())
+        .where(TeacherEnrolment.campaign_id == campaign_id, TeacherEnrolment.withdrawn_at.is_(None))).all())

@@ -160,7 +160,8 @@ def teacher_standings(session: Session, enrolment_id: int) -> tuple[TeacherStand
     """The school's teachers as the guards read them: hours, result, choices, and whether they peer-reviewed (a
     school of one teacher has no peer to review)."""
     teachers = session.scalars(
-        select(TeacherEnrolment).where(TeacherEnrolment.school_enrolment_id == enrolment_id)).all()
+        select(TeacherEnrolment).where(TeacherEnrolment.school_enrolment_id == enrolment_id,
+                                       TeacherEnrolment.withdrawn_at.is_(None))).all()
     reviewers = set(session.scalars(
         select(PeerReview.reviewer_enrolment_id)
         .join(TeacherEnrolment, TeacherEnrolment.id == PeerReview.reviewer_enrolment_id)

@@ -60,7 +60,7 @@ def teacher_usernames(session: Session, enrolment_id: int) -> list[str]:
     """The usernames of the school's teachers."""
     return list(session.scalars(
         select(Person.username).join(TeacherEnrolment, TeacherEnrolment.teacher_id == Person.id)
-        .where(TeacherEnrolment.school_enrolment_id == enrolment_id)).all())
+        .where(TeacherEnrolment.school_enrolment_id == enrolment_id, TeacherEnrolment.withdrawn_at.is_(None))).all())
 
 
 def credit_passed_teachers(session: Session, enrolment_id: int, hours: float) -> int:
@@ -68,7 +68,7 @@ def credit_passed_teachers(session: Session, enrolment_id: int, hours: float) ->
     return session.execute(
         update(TeacherEnrolment)
         .where(TeacherEnrolment.school_enrolment_id == enrolment_id,
-               TeacherEnrolment.result.in_([Grade.PASS, Grade.EXCELLENT]))
+               TeacherEnrolment.result.in_([Grade.PASS, Grade.EXCELLENT]), TeacherEnrolment.withdrawn_at.is_(None))
         .values(credited_hours=hours)
     ).rowcount
 

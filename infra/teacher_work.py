@@ -13,7 +13,7 @@ def catalog(session: Session, campaign_id: int) -> dict[str, MicroAbility]:
 def school_teachers(session: Session, school_enrolment_id: int) -> dict[int, TeacherEnrolment]:
     """The school's teacher enrolments by id."""
     return {t.id: t for t in session.scalars(select(TeacherEnrolment).where(
-        TeacherEnrolment.school_enrolment_id == school_enrolment_id))}
+        TeacherEnrolment.school_enrolment_id == school_enrolment_id, TeacherEnrolment.withdrawn_at.is_(None)))}
 
 
 def hour_records(session: Session, teacher_enrolment_id: int) -> list[HourRecord]:

@@ -7,7 +7,8 @@ from application.demo_setup import load_school_roster
 from infra import repository as repo
 from infra import teacher_work as teacher_queries
 from models.campaign import CountyQuota, PeerReview, Submission
-from models.enums import SchoolState
+from models.enums import SchoolState, TaskKind
+from models.human_task import HumanTask
 from models.errors import RuleViolated
 from models.org import Unit
 from models.policy import Policy
@@ -16,9 +17,10 @@ from models.simulation import DemoScript
 SCHOOL = "DEMO-X1-S001"
 
 
-def test_a_new_demo_school_drafts_its_plan_with_no_task_open(uow, demo):
+def test_a_new_demo_school_drafts_its_plan_with_its_plan_submission_task_open(uow, demo):
     standing = demo_service.school_standing(uow, "fast", SCHOOL)
-    assert (standing.state, standing.version, standing.task_id) == (SchoolState.PLAN_DRAFTING, 1, None)
+    assert (standing.state, standing.version) == (SchoolState.PLAN_DRAFTING, 1)
+    assert uow.session.get(HumanTask, standing.task_id).kind == TaskKind.PLAN_SUBMISSION
     assert standing.policy["name"] == "yanzhou-2022" and standing[0] is SchoolState.PLAN_DRAFTING
 
 
