@@ -3,10 +3,12 @@ from pydantic import BaseModel, ConfigDict
 
 from infra import people
 from infra import repository as repo
+from application.enrolment import sync_rosters
 from infra.unit_of_work import UnitOfWork
 from models.access import is_office, within
 from models.audit import AuditEntry
 from models.clock import utcnow
+from models.enums import Role
 from models.errors import OutOfScope
 from models.org import Principal
 
@@ -57,6 +59,8 @@ def set_person_active(uow: UnitOfWork, actor: str, username: str, active: bool) 
                                payload={"task_id": claim.task_id, "held_by": username, "reason": "holder deactivated"})
                     for claim in released]
         repo.append_audit(session, entries)
+        if person.role == Role.TEACHER:  # a teacher who leaves is withdrawn from open campaigns; one back returns
+            sync_rosters(uow, actor, {person.unit_id})
     return PersonStatus(username=person.username, name=person.name, role=str(person.role), unit=unit,
                         active=person.active, changed=changed, released_tasks=[claim.task_id for claim in released])
 

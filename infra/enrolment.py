@@ -70,18 +70,17 @@ def apply_roster_changes(session: Session, campaign_id: int, changes: RosterChan
         session.execute(insert(TeacherEnrolment), [
             {"campaign_id": campaign_id, "teacher_id": t, "school_enrolment_id": s, "choices": [], "online_hours": 0,
              "practice_hours": 0, "credited_hours": 0} for t, s in chunk])
-    moves = [(e, to) for e, _, to in changes.transfers + changes.returns]
-    by_id = update(TeacherEnrolment).where(TeacherEnrolment.id == bindparam("eid"))
+    moves = [{"eid": e, "school": to} for e, _, to in changes.transfers + changes.returns]
+    teachers, evidence = TeacherEnrolment.__table__, Evidence.__table__
+    by_id = update(teachers).where(teachers.c.id == bindparam("eid"))
     for chunk in _chunks(moves):
-        session.execute(by_id.values(school_enrolment_id=bindparam("school"), withdrawn_at=None).execution_options(
-            synchronize_session=False), [{"eid": e, "school": to} for e, to in chunk])
-        session.execute(update(Evidence).where(Evidence.teacher_enrolment_id == bindparam("eid"),
-                                               Evidence.held.is_(False))
-                        .values(school_enrolment_id=bindparam("school")).execution_options(synchronize_session=False),
-                        [{"eid": e, "school": to} for e, to in chunk])
+        session.execute(by_id.values(school_enrolment_id=bindparam("school"), withdrawn_at=None), chunk)
+        session.execute(update(evidence).where(evidence.c.teacher_enrolment_id == bindparam("eid"),
+                                               evidence.c.held.is_(False))
+                        .values(school_enrolment_id=bindparam("school")), chunk)
     for chunk in _chunks(changes.withdrawals):
-        session.execute(by_id.values(withdrawn_at=now).execution_options(synchronize_session=False),
-                        [{"eid": e} for e, _ in chunk])
+        session.execute(by_id.values(withdrawn_at=now), [{"eid": e} for e, _ in chunk])
+    session.expire_all()  # the rows changed underneath the identity map
 
 
 def teacher_usernames(session: Session, campaign_id: int, enrolment_ids: Iterable[int]) -> dict[int, str]:

@@ -9,6 +9,7 @@ from tisheng_cli import audit, catalog, evidence, hours, policy, tokens, users
 from tisheng_cli.closeout import closeout
 from tisheng_cli.demo import demo
 from tisheng_cli.deploy import deploy
+from tisheng_cli.enrolment import enrol, sync_roster
 from tisheng_cli.schedules import progress, remind
 from tisheng_cli.stack import dispatch, migrate, serve_flows, up
 
@@ -32,6 +33,11 @@ app.add_typer(hours.app, name="hours")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(evidence.app, name="evidence")
+
+campaign = typer.Typer(help="Campaigns: a region's year, its schools and teachers.", no_args_is_help=True)
+campaign.command("enrol")(enrol)
+campaign.command("sync-roster")(sync_roster)
+app.add_typer(campaign, name="campaign")
 
 if __name__ == "__main__":
     app()
