@@ -100,3 +100,19 @@ def test_a_teacher_who_moves_school_is_transferred_by_the_roster_sync(campaign):
         person.unit_id = session.scalars(select(Unit.id).where(Unit.code == f"{campaign}-new1")).one()
     answer = http.post(f"/campaigns/{campaign}/roster-sync", headers=office)
     assert answer.json() == {"joined": 0, "transferred": 1, "withdrawn": 0, "returned": 0}
+
+
+def test_the_admin_files_the_first_plan_from_the_plan_submission_task(campaign, prefect_harness):
+    from flows.dispatch import dispatch_once
+    from models.simulation import DemoScript
+
+    admin = auth("DEMO-X1-S001-admin")
+    (task,) = http.get("/tasks", params={"campaign": campaign, "kind": "plan_submission"}, headers=admin).json()["items"]
+    plan = DemoScript(1, ["DEMO-X1-S001"]).plan("DEMO-X1-S001", {e.code: e for e in load_catalog()})
+    answer = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_submission", "plan": plan}, headers=admin)
+    assert answer.status_code == 202, answer.text
+    dispatch_once()
+    assert http.get(f"/tasks/{task['id']}", headers=admin).json()["status"] == "completed"
+    reviews = http.get("/tasks", params={"campaign": campaign, "kind": "plan_review"},
+                       headers=auth("demo-county-office")).json()["items"]
+    assert [r["school"]["code"] for r in reviews] == ["DEMO-X1-S001"]
