@@ -86,6 +86,8 @@ def expected_in_scope(endpoint: str, role: Role) -> int:
         return 200 if role in OFFICES else 403
     if endpoint == "decision-missing":
         return 404
+    if endpoint in ("enrol", "roster-sync"):  # the offices at or above the campaign's region (the demo's city)
+        return 200 if role == Role.CITY_OFFICE else 403
     if endpoint == "summary":  # 附件2: school management and the offices above
         return 200 if role in (Role.SCHOOL_ADMIN, Role.COUNTY_OFFICE, Role.CITY_OFFICE, Role.PROVINCE_AUDITOR) else 403
     if endpoint == "reports":  # the whole files: offices at or above the demo's region (its city); still open: 404
@@ -113,6 +115,11 @@ def call(http, endpoint, campaign, task_id, headers):
         return http.get(url[endpoint], headers=headers).status_code
     if endpoint == "claim":
         return http.post(f"/tasks/{task_id}/claim", headers=headers).status_code
+    if endpoint == "enrol":  # enrolled already: an allowed call changes nothing
+        return http.post(f"/campaigns/{campaign}/schools", json={"schools": ["DEMO-X1-S001"]},
+                         headers=headers).status_code
+    if endpoint == "roster-sync":
+        return http.post(f"/campaigns/{campaign}/roster-sync", headers=headers).status_code
     if endpoint in ("deactivate", "activate"):
         return http.post(f"/people/{PERSON}/{endpoint}", headers=headers).status_code
     if endpoint == "reassign":
@@ -122,7 +129,7 @@ def call(http, endpoint, campaign, task_id, headers):
 
 
 ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "schools",
-             "deactivate", "activate", "reassign", "claim", "complete"]
+             "enrol", "roster-sync", "deactivate", "activate", "reassign", "claim", "complete"]
 PERSON = "DEMO-X1-S002-t001"  # deactivated and activated again by the offices above it
 
 
