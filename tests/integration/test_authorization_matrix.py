@@ -86,6 +86,8 @@ def expected_in_scope(endpoint: str, role: Role) -> int:
         return 200 if role in OFFICES else 403
     if endpoint == "decision-missing":
         return 404
+    if endpoint == "units":  # the demo county's schools: for the county and everyone above it
+        return 403 if role in SCHOOL_ROLES else 200
     if endpoint in ("enrol", "roster-sync"):  # the offices at or above the campaign's region (the demo's city)
         return 200 if role == Role.CITY_OFFICE else 403
     if endpoint == "summary":  # 附件2: school management and the offices above
@@ -110,7 +112,7 @@ def call(http, endpoint, campaign, task_id, headers):
            "history": f"/campaigns/{campaign}/schools/DEMO-X1-S001/history", "list": "/tasks",
            "task": f"/tasks/{task_id}", "decision-missing": "/decisions/999999",
            "summary": f"/campaigns/{campaign}/summary", "reports": f"/campaigns/{campaign}/closeout/reports",
-           "schools": f"/campaigns/{campaign}/schools"}
+           "schools": f"/campaigns/{campaign}/schools", "units": "/units?parent=DEMO-C1-X1"}
     if endpoint in url:
         return http.get(url[endpoint], headers=headers).status_code
     if endpoint == "claim":
@@ -129,7 +131,7 @@ def call(http, endpoint, campaign, task_id, headers):
 
 
 ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "schools",
-             "enrol", "roster-sync", "deactivate", "activate", "reassign", "claim", "complete"]
+             "units", "enrol", "roster-sync", "deactivate", "activate", "reassign", "claim", "complete"]
 PERSON = "DEMO-X1-S002-t001"  # deactivated and activated again by the offices above it
 
 
