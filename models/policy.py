@@ -1,4 +1,6 @@
 """Campaign policy as data: thresholds, hour rules, ratios and deadlines, with the shipped presets."""
+import hashlib
+import json
 from datetime import date
 from pathlib import Path
 
@@ -173,6 +175,17 @@ class Policy(BaseModel):
                               tasks={k: _a_year_later(v) for k, v in self.deadlines.tasks.items()})
         return self.model_copy(update={"final_deadline": _a_year_later(self.final_deadline), "deadlines": deadlines})
 
+    def for_year(self, year: int) -> "Policy":
+        """The same rules for another campaign year: the final deadline and every calendar deadline moved by the
+        years between the final deadline's year and `year` (either way; 29 February becomes the 28th)."""
+        shift = year - self.final_deadline.year
+        if shift == 0:
+            return self
+        deadlines = Deadlines(stages={k: _years_later(v, shift) for k, v in self.deadlines.stages.items()},
+                              tasks={k: _years_later(v, shift) for k, v in self.deadlines.tasks.items()})
+        return self.model_copy(update={"final_deadline": _years_later(self.final_deadline, shift),
+                                       "deadlines": deadlines})
+
     def due_days(self, kind: TaskKind) -> int:
         """Days a reviewer has for a task of this kind (14 where the policy is silent)."""
         return self.task_due_days.get(kind, 14)
@@ -180,6 +193,20 @@ class Policy(BaseModel):
 
 def _a_year_later(day: date) -> date:
     return day.replace(year=day.year + 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year + 1)
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def policy_version(policy: Policy, origin: str) -> str:
+    """Where a campaign's policy came from and a hash of its canonical JSON, e.g.
+    'preset yanzhou-2022 sha256:1a2b3c4d5e6f' or 'file my-policy.yaml sha256:…'."""
+    canonical = json.dumps(policy.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return f"{origin} sha256:{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:12]}"
 
 
 def preset_names() -> list[str]:
