@@ -10,11 +10,11 @@ from infra.unit_of_work import UnitOfWork
 from models.access import OFFICE_ROLES, ancestry, within
 from models.calendar import DeadlineScope, effective_calendar
 from models.campaign import Campaign
-from models.catalog import CatalogEntry
+from models.catalog import CatalogEntry, load_catalog, parse_catalog
 from models.enums import UnitLevel
 from models.errors import CampaignExists, InvalidCatalog, NotFound, OutOfScope, RuleViolated
 from models.org import Principal, Unit
-from models.policy import Policy, policy_version
+from models.policy import Policy, load_preset, parse_policy, policy_version
 
 YEARS = range(2000, 2101)
 REGION_LEVELS = (UnitLevel.PROVINCE, UnitLevel.CITY, UnitLevel.COUNTY)
@@ -110,6 +110,19 @@ def create_campaign(uow: UnitOfWork, principal: Principal | None, code: str, reg
                    policy_version=policy_version(frozen, origin), policy=frozen.model_dump(mode="json"))
     store.insert_campaign(session, row, catalog)
     return _view(uow, row, region)
+
+
+def open_campaign(uow: UnitOfWork, principal: Principal | None, code: str, region_code: str, year: int,
+                  title: str | None, preset: str | None, policy: dict[str, Any] | None,
+                  catalog_csv: str | None) -> CampaignView:
+    """Open a campaign under a shipped preset or a whole policy document (exactly one), with a catalog CSV (None:
+    the shipped default); every problem of the document is named under body.policy."""
+    if (preset is None) == (policy is None):
+        raise RuleViolated("campaign_policy", "give exactly one of a preset name and a policy document")
+    chosen = load_preset(preset) if preset is not None else parse_policy(policy, origin="body.policy")
+    origin = f"preset {preset}" if preset is not None else "document"
+    catalog = load_catalog() if catalog_csv is None else parse_catalog(catalog_csv, origin="body.catalog")
+    return create_campaign(uow, principal, code, region_code, year, chosen, origin, title, catalog)
 
 
 def _reachable(principal: Principal | None, region_id: int, parents: dict[int, int | None]) -> bool:

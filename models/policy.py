@@ -228,10 +228,10 @@ def parse_policy(data: object, origin: str = "policy") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
-        )
-        raise InvalidPolicy(f"{origin}: {problems}") from exc
+        named = [(".".join(str(p) for p in err["loc"]) or "<root>", err["msg"]) for err in exc.errors()]
+        refusal = InvalidPolicy(f"{origin}: " + "; ".join(f"{where}: {msg}" for where, msg in named))
+        refusal.errors = [{"field": f"{origin}.{where}", "message": msg} for where, msg in named]
+        raise refusal from exc
 
 
 def load_preset(name: str) -> Policy:

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 from api.deps import CurrentUser, StoreDep, UowDep, link_lifetime
 from api.problems import error_responses
+from api.routes.campaign_views import CampaignLine, CampaignView, NewCampaign
+from application import campaign_setup as setup
 from application import campaigns as service
 from models.closeout import SummaryRow
 from models.enums import SchoolState
@@ -151,6 +153,28 @@ class SchoolHistory(BaseModel):
     state: str
     version: int
     entries: list[HistoryEntry]
+
+
+@router.post("", status_code=201, response_model=CampaignView, responses=error_responses(409))
+def create_campaign(body: NewCampaign, uow: UowDep, user: CurrentUser) -> CampaignView:
+    """Open a campaign year for a province, city or county: a project office at or above the region only. The
+    policy (a preset, or a whole policy object: exactly one) is moved to the year and copied, frozen."""
+    view = setup.open_campaign(uow, user, body.code, body.region, body.year, body.title, body.preset, body.policy,
+                               body.catalog)
+    uow.commit()
+    return CampaignView.of(view)
+
+
+@router.get("", response_model=list[CampaignLine])
+def list_campaigns(uow: UowDep, user: CurrentUser) -> list[CampaignLine]:
+    """The campaigns whose region lies in your unit's subtree, or that your unit lies in; newest year first."""
+    return [CampaignLine.of(c) for c in setup.list_campaigns(uow, user)]
+
+
+@router.get("/{campaign}", response_model=CampaignView)
+def show_campaign(campaign: str, uow: UowDep, user: CurrentUser) -> CampaignView:
+    """One campaign: its region, year, status, frozen policy and the deadlines in force for its region."""
+    return CampaignView.of(setup.show_campaign(uow, user, campaign))
 
 
 @router.get("/{campaign}/progress", response_model=Progress)
