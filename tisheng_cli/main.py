@@ -5,7 +5,7 @@ tisheng_cli/common.py); nothing imports it but the entry point (`tisheng`, `pyth
 """
 import typer
 
-from tisheng_cli import audit, catalog, evidence, hours, policy, tokens, users
+from tisheng_cli import audit, campaign, catalog, evidence, hours, policy, tokens, users
 from tisheng_cli.closeout import closeout
 from tisheng_cli.demo import demo
 from tisheng_cli.deploy import deploy
@@ -27,6 +27,7 @@ app.command("progress")(progress)
 
 app.add_typer(audit.app, name="audit")
 app.add_typer(policy.app, name="policy")
+app.add_typer(campaign.app, name="campaign")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(hours.app, name="hours")
 app.add_typer(users.app, name="users")
