@@ -154,6 +154,6 @@ def _view(uow: UnitOfWork, row: Campaign, region: Unit) -> CampaignView:
     entries = effective_calendar(policy, chain, calendar.overrides(uow.session, row.id))
     in_force = {scope: {name: day for name, (day, _owner) in sorted(days.items())} for scope, days in entries.items()}
     deadlines = DeadlinesView(policy.final_deadline, in_force[DeadlineScope.STAGE], in_force[DeadlineScope.TASK])
-    targets = [t.model_dump(mode="json") for t in getattr(policy, "targets", [])]
+    targets = [t.model_dump(mode="json") for t in policy.targets]
     return CampaignView(row.code, row.title, _region(region), row.year, str(row.status), row.created_at,
                         row.closed_at, PolicyView(row.policy_name, row.policy_version, row.policy), deadlines, targets)

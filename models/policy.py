@@ -128,6 +128,14 @@ class ReminderRules(BaseModel):
     escalate_after_days: int = Field(default=7, ge=1, le=120)  # overdue longer: reported to the parent's office
 
 
+class PhaseTarget(BaseModel):
+    """A phasing target: by this day, at least this share of the region's schools certified (整校推进完成)."""
+
+    model_config = ConfigDict(extra="forbid")
+    by: date
+    share: float = Field(gt=0, le=1)
+
+
 class Policy(BaseModel):
     """The rules one campaign runs under; presets reproduce the source documents."""
 
@@ -150,6 +158,18 @@ class Policy(BaseModel):
     evidence: EvidenceRules = Field(default_factory=EvidenceRules)
     deadlines: Deadlines = Field(default_factory=Deadlines)
     reminders: ReminderRules = Field(default_factory=ReminderRules)
+    targets: list[PhaseTarget] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _targets_rise(self) -> "Policy":
+        for earlier, later in zip(self.targets, self.targets[1:]):
+            if not (earlier.by < later.by and earlier.share < later.share):
+                raise ValueError(f"targets must rise: {later.by} {later.share:g} does not come after "
+                                 f"{earlier.by} {earlier.share:g} with a larger share")
+        late = [str(t.by) for t in self.targets if t.by > self.final_deadline]
+        if late:
+            raise ValueError(f"targets after final_deadline {self.final_deadline}: {', '.join(late)}")
+        return self
 
     @model_validator(mode="after")
     def _deadlines_within_campaign(self) -> "Policy":
@@ -170,10 +190,8 @@ class Policy(BaseModel):
         return self
 
     def next_year(self) -> "Policy":
-        """The same rules one year on: the final deadline and every calendar deadline moved by a year."""
-        deadlines = Deadlines(stages={k: _a_year_later(v) for k, v in self.deadlines.stages.items()},
-                              tasks={k: _a_year_later(v) for k, v in self.deadlines.tasks.items()})
-        return self.model_copy(update={"final_deadline": _a_year_later(self.final_deadline), "deadlines": deadlines})
+        """The same rules one year on: the final deadline, every calendar deadline and target moved by a year."""
+        return self.for_year(self.final_deadline.year + 1)
 
     def for_year(self, year: int) -> "Policy":
         """The same rules for another campaign year: the final deadline and every calendar deadline moved by the
@@ -183,16 +201,13 @@ class Policy(BaseModel):
             return self
         deadlines = Deadlines(stages={k: _years_later(v, shift) for k, v in self.deadlines.stages.items()},
                               tasks={k: _years_later(v, shift) for k, v in self.deadlines.tasks.items()})
+        targets = [t.model_copy(update={"by": _years_later(t.by, shift)}) for t in self.targets]
         return self.model_copy(update={"final_deadline": _years_later(self.final_deadline, shift),
-                                       "deadlines": deadlines})
+                                       "deadlines": deadlines, "targets": targets})
 
     def due_days(self, kind: TaskKind) -> int:
         """Days a reviewer has for a task of this kind (14 where the policy is silent)."""
         return self.task_due_days.get(kind, 14)
-
-
-def _a_year_later(day: date) -> date:
-    return day.replace(year=day.year + 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year + 1)
 
 
 def _years_later(day: date, years: int) -> date:

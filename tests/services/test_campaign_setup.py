@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from application.campaign_setup import create_campaign, list_campaigns, show_campaign
 from infra import repository as repo
-from models.campaign import MicroAbility
+from application.campaigns import campaign_progress
+from models.campaign import MicroAbility, SchoolEnrolment
+from models.enums import SchoolState, UnitLevel
 from models.catalog import load_catalog
-from models.enums import UnitLevel
 from models.errors import CampaignExists, NotFound, OutOfScope, RuleViolated
 from models.org import Principal, Unit
 from models.policy import load_policy_file, load_preset, policy_version
@@ -96,3 +97,21 @@ def test_list_and_show_reach_the_region_from_above_and_from_inside(uow, demo):
         show_campaign(uow, _as(uow, "demo-county-office"), "x2")
     with pytest.raises(NotFound):
         show_campaign(uow, None, "nope")
+
+
+def test_beijing_targets_show_in_the_campaign_and_in_its_progress(uow, demo):
+    _open(uow, None, code="bj", region="DEMO-C1", year=2026, policy=load_preset("beijing-2021"),
+          origin="preset beijing-2021")
+    assert show_campaign(uow, None, "bj").targets == [{"by": "2025-12-31", "share": 0.6},
+                                                      {"by": "2026-12-31", "share": 1.0}]
+    progress = campaign_progress(uow, _as(uow, "demo-city-office"), "bj")
+    assert [(t.share, t.actual, t.met) for t in progress.targets] == [(0.6, 0.0, False), (1.0, 0.0, False)]
+    fast = repo.campaign_by_code(uow.session, "fast")
+    enrolment = uow.session.scalars(select(SchoolEnrolment).where(SchoolEnrolment.campaign_id == fast.id)).first()
+    enrolment.state = SchoolState.CERTIFIED  # one of the demo's two schools, in a campaign under beijing's phases
+    fast.policy = load_preset("beijing-2021").for_year(2022).model_dump(mode="json")
+    uow.session.flush()
+    assert [(t.actual, t.met) for t in campaign_progress(uow, _as(uow, "demo-city-office"), "fast").targets] == \
+        [(0.5, False), (0.5, False)]
+    _open(uow, None, code="plain")
+    assert campaign_progress(uow, _as(uow, "demo-city-office"), "plain").targets == []
