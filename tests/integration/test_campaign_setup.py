@@ -107,6 +107,11 @@ def test_a_bad_policy_object_is_refused_naming_each_problem(region, campaign_cod
                      headers=bearer(http, region["a"]))
     assert good.status_code == 201 and good.json()["policy"]["version"].startswith("document sha256:")
     assert good.json()["policy"]["content"]["final_deadline"].startswith("2027-")
+    assert good.json()["targets"] == [{"by": "2026-12-31", "share": 0.6}, {"by": "2027-12-31", "share": 1.0}]
+    progress = http.get(f"/campaigns/{campaign_code}/progress", headers=bearer(http, region["a"]))
+    assert progress.status_code == 200 and progress.json()["targets"] == [
+        {"by": "2026-12-31", "share": 0.6, "actual": 0.0, "met": False},
+        {"by": "2027-12-31", "share": 1.0, "actual": 0.0, "met": False}]
 
 
 def test_the_command_opens_lists_and_shows_a_campaign(region, campaign_code, database, tmp_path):
@@ -117,7 +122,8 @@ def test_the_command_opens_lists_and_shows_a_campaign(region, campaign_code, dat
     done = tisheng("campaign", "create", campaign_code, "--region", region["A"], "--year", "2028",
                    "--policy-file", str(policy_file), "--title", "甲县2028", data_dir=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
-    assert f"campaign '{campaign_code}' opened for {region['A']}" in done.stdout and "file own.yaml sha256:" in done.stdout
+    assert f"campaign '{campaign_code}' opened for {region['A']}" in done.stdout
+    assert "file own.yaml sha256:" in done.stdout
     listed = tisheng("campaign", "list", data_dir=tmp_path, env=env)
     assert listed.returncode == 0 and f"{campaign_code}\t2028\t{region['A']}\topen\tcounty-own\t甲县2028" in listed.stdout
     shown = tisheng("campaign", "show", campaign_code, data_dir=tmp_path, env=env)
