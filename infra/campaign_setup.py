@@ -1,9 +1,11 @@
 """The SQL behind opening a campaign and listing campaigns: units by code, campaign rows with their regions."""
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from models.campaign import Campaign, MicroAbility
 from models.catalog import CatalogEntry
+from models.errors import CampaignExists
 from models.org import Unit
 
 
@@ -18,9 +20,14 @@ def campaign_code_taken(session: Session, code: str) -> bool:
 
 
 def insert_campaign(session: Session, campaign: Campaign, catalog: list[CatalogEntry]) -> Campaign:
-    """Store a campaign row and its micro-ability catalog (flushed, not committed)."""
-    session.add(campaign)
-    session.flush()
+    """Store a campaign row and its micro-ability catalog (flushed, not committed); CampaignExists when another
+    request stored the same code since the caller checked."""
+    try:
+        with session.begin_nested():
+            session.add(campaign)
+            session.flush()
+    except IntegrityError as exc:
+        raise CampaignExists(f"campaign '{campaign.code}' already exists") from exc
     session.add_all(MicroAbility(campaign_id=campaign.id, code=e.code, name=e.name, environment=e.environment,
                                  dimension=e.dimension, evidence_items=list(e.evidence_items), confirmed=e.confirmed)
                     for e in catalog)

@@ -6,6 +6,7 @@ import yaml
 from sqlalchemy import select
 
 from application.campaign_setup import create_campaign, list_campaigns, show_campaign
+from infra import campaign_setup as store
 from infra import repository as repo
 from application.campaigns import campaign_progress
 from models.campaign import MicroAbility, SchoolEnrolment
@@ -115,3 +116,10 @@ def test_beijing_targets_show_in_the_campaign_and_in_its_progress(uow, demo):
         [(0.5, False), (0.5, False)]
     _open(uow, None, code="plain")
     assert campaign_progress(uow, _as(uow, "demo-city-office"), "plain").targets == []
+
+
+def test_a_code_taken_between_the_check_and_the_insert_is_a_409_not_a_crash(uow, demo, monkeypatch):
+    monkeypatch.setattr(store, "campaign_code_taken", lambda _session, _code: False)
+    with pytest.raises(CampaignExists):
+        _open(uow, None, code="fast")
+    assert [c.code for c in list_campaigns(uow, None)] == ["fast"]
