@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from infra import closeout_queries
 from infra import repository as repo
-from infra.campaign_schools import SchoolRow, campaign_schools, progress_facts, school_audit_entries
+from infra.campaign_schools import SchoolRow, campaign_schools, progress_facts, school_audit_entries, school_unit_ids
 from infra.closeout_report import CSV_TYPE, XLSX_TYPE, csv_of_rows
 from infra.evidence.store import EvidenceStore, content_disposition
 from infra.unit_of_work import UnitOfWork
@@ -15,7 +15,9 @@ from models.audit import AuditEntry
 from models.campaign import Campaign
 from models.clock import utcnow
 from models.closeout import REPORT_NAMES, SummaryRow, report_key, rows_within
-from models.enums import CampaignStatus
+from models.enums import CampaignStatus, SchoolState
+from models.phasing import TargetProgress, target_progress
+from models.policy import Policy
 from models.errors import NotFound, OutOfScope
 from models.org import Principal, Unit
 from models.rules import excellent_rate, pass_rate
@@ -34,6 +36,7 @@ class CampaignProgress:
     teachers: int
     pass_rate: float
     excellent_rate: float
+    targets: list[TargetProgress]
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,14 @@ def campaign_progress(uow: UnitOfWork, user: Principal, campaign: str) -> Campai
     mine = {enrolment for enrolment, school, _ in facts.schools if within(user.unit_id, school, parents)}
     counts = Counter(state for enrolment, _, state in facts.schools if enrolment in mine)
     results = [result for enrolment, result in facts.results if enrolment in mine]
+    region_schools = [s for s in school_unit_ids(uow.session) if within(row.region_unit_id, s, parents)]
+    certified = sum(1 for _, school, state in facts.schools
+                    if state == SchoolState.CERTIFIED and within(row.region_unit_id, school, parents))
+    targets = target_progress(Policy.model_validate(row.policy).targets, certified, len(region_schools))
     return CampaignProgress(campaign=campaign, schools=len(mine), by_state=dict(counts),
                             overdue_tasks=sum(1 for e in facts.overdue if e in mine), teachers=len(results),
-                            pass_rate=round(pass_rate(results), 4), excellent_rate=round(excellent_rate(results), 4))
+                            pass_rate=round(pass_rate(results), 4), excellent_rate=round(excellent_rate(results), 4),
+                            targets=targets)
 
 
 def annex_summary(uow: UnitOfWork, user: Principal, campaign: str) -> AnnexSummary:

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from infra.task_views import in_subtree, visible_to
 from models.audit import AuditEntry
 from models.campaign import Campaign, SchoolEnrolment, TeacherEnrolment
-from models.enums import TaskStatus
+from models.enums import TaskStatus, UnitLevel
 from models.errors import NotFound, OutOfScope
 from models.human_task import HumanTask
 from models.org import Principal, Unit
@@ -90,3 +90,8 @@ def school_audit_entries(session: Session, enrolment_id: int) -> list[AuditEntry
     """Every audit entry of a school enrolment, oldest first."""
     return list(session.scalars(select(AuditEntry).where(AuditEntry.school_enrolment_id == enrolment_id)
                                 .order_by(AuditEntry.id)).all())
+
+
+def school_unit_ids(session: Session) -> list[int]:
+    """Every school-level unit (the denominator of a phasing target; the caller keeps the region's)."""
+    return list(session.scalars(select(Unit.id).where(Unit.level == UnitLevel.SCHOOL)).all())

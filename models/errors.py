@@ -292,3 +292,10 @@ class EvidenceStoreFull(DomainError):
 
     status_code = 507
     title = "Evidence store full"
+
+
+class CampaignExists(DomainError):
+    """A campaign with this code exists already (codes are unique across every region and year)."""
+
+    status_code = 409
+    title = "Campaign exists"

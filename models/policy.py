@@ -1,4 +1,6 @@
 """Campaign policy as data: thresholds, hour rules, ratios and deadlines, with the shipped presets."""
+import hashlib
+import json
 from datetime import date
 from pathlib import Path
 
@@ -126,6 +128,14 @@ class ReminderRules(BaseModel):
     escalate_after_days: int = Field(default=7, ge=1, le=120)  # overdue longer: reported to the parent's office
 
 
+class PhaseTarget(BaseModel):
+    """A phasing target: by this day, at least this share of the region's schools certified (整校推进完成)."""
+
+    model_config = ConfigDict(extra="forbid")
+    by: date
+    share: float = Field(gt=0, le=1)
+
+
 class Policy(BaseModel):
     """The rules one campaign runs under; presets reproduce the source documents."""
 
@@ -148,6 +158,18 @@ class Policy(BaseModel):
     evidence: EvidenceRules = Field(default_factory=EvidenceRules)
     deadlines: Deadlines = Field(default_factory=Deadlines)
     reminders: ReminderRules = Field(default_factory=ReminderRules)
+    targets: list[PhaseTarget] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _targets_rise(self) -> "Policy":
+        for earlier, later in zip(self.targets, self.targets[1:]):
+            if not (earlier.by < later.by and earlier.share < later.share):
+                raise ValueError(f"targets must rise: {later.by} {later.share:g} does not come after "
+                                 f"{earlier.by} {earlier.share:g} with a larger share")
+        late = [str(t.by) for t in self.targets if t.by > self.final_deadline]
+        if late:
+            raise ValueError(f"targets after final_deadline {self.final_deadline}: {', '.join(late)}")
+        return self
 
     @model_validator(mode="after")
     def _deadlines_within_campaign(self) -> "Policy":
@@ -168,18 +190,38 @@ class Policy(BaseModel):
         return self
 
     def next_year(self) -> "Policy":
-        """The same rules one year on: the final deadline and every calendar deadline moved by a year."""
-        deadlines = Deadlines(stages={k: _a_year_later(v) for k, v in self.deadlines.stages.items()},
-                              tasks={k: _a_year_later(v) for k, v in self.deadlines.tasks.items()})
-        return self.model_copy(update={"final_deadline": _a_year_later(self.final_deadline), "deadlines": deadlines})
+        """The same rules one year on: the final deadline, every calendar deadline and target moved by a year."""
+        return self.for_year(self.final_deadline.year + 1)
+
+    def for_year(self, year: int) -> "Policy":
+        """The same rules for another campaign year: the final deadline and every calendar deadline moved by the
+        years between the final deadline's year and `year` (either way; 29 February becomes the 28th)."""
+        shift = year - self.final_deadline.year
+        if shift == 0:
+            return self
+        deadlines = Deadlines(stages={k: _years_later(v, shift) for k, v in self.deadlines.stages.items()},
+                              tasks={k: _years_later(v, shift) for k, v in self.deadlines.tasks.items()})
+        targets = [t.model_copy(update={"by": _years_later(t.by, shift)}) for t in self.targets]
+        return self.model_copy(update={"final_deadline": _years_later(self.final_deadline, shift),
+                                       "deadlines": deadlines, "targets": targets})
 
     def due_days(self, kind: TaskKind) -> int:
         """Days a reviewer has for a task of this kind (14 where the policy is silent)."""
         return self.task_due_days.get(kind, 14)
 
 
-def _a_year_later(day: date) -> date:
-    return day.replace(year=day.year + 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year + 1)
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def policy_version(policy: Policy, origin: str) -> str:
+    """Where a campaign's policy came from and a hash of its canonical JSON, e.g.
+    'preset yanzhou-2022 sha256:1a2b3c4d5e6f' or 'file my-policy.yaml sha256:…'."""
+    canonical = json.dumps(policy.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return f"{origin} sha256:{hashlib.sha256(canonical.encode('utf-8')).hexdigest()[:12]}"
 
 
 def preset_names() -> list[str]:
@@ -201,10 +243,10 @@ def parse_policy(data: object, origin: str = "policy") -> Policy:
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
-        )
-        raise InvalidPolicy(f"{origin}: {problems}") from exc
+        named = [(".".join(str(p) for p in err["loc"]) or "<root>", err["msg"]) for err in exc.errors()]
+        refusal = InvalidPolicy(f"{origin}: " + "; ".join(f"{where}: {msg}" for where, msg in named))
+        refusal.errors = [{"field": f"{origin}.{where}", "message": msg} for where, msg in named]
+        raise refusal from exc
 
 
 def load_preset(name: str) -> Policy:

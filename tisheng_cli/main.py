@@ -5,7 +5,7 @@ tisheng_cli/common.py); nothing imports it but the entry point (`tisheng`, `pyth
 """
 import typer
 
-from tisheng_cli import audit, catalog, evidence, hours, policy, tokens, units, users
+from tisheng_cli import audit, campaign, catalog, evidence, hours, policy, tokens, units, users
 from tisheng_cli.closeout import closeout
 from tisheng_cli.demo import demo
 from tisheng_cli.deploy import deploy
@@ -28,17 +28,15 @@ app.command("progress")(progress)
 
 app.add_typer(audit.app, name="audit")
 app.add_typer(policy.app, name="policy")
+campaign.app.command("enrol")(enrol)
+campaign.app.command("sync-roster")(sync_roster)
+app.add_typer(campaign.app, name="campaign")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(hours.app, name="hours")
 app.add_typer(units.app, name="units")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(evidence.app, name="evidence")
-
-campaign = typer.Typer(help="Campaigns: a region's year, its schools and teachers.", no_args_is_help=True)
-campaign.command("enrol")(enrol)
-campaign.command("sync-roster")(sync_roster)
-app.add_typer(campaign, name="campaign")
 
 if __name__ == "__main__":
     app()

@@ -1,6 +1,6 @@
 """Read routes for project offices: where the schools of a campaign stand, and one school's history."""
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 from api.deps import CurrentUser, StoreDep, UowDep, link_lifetime
 from api.problems import error_responses
+from api.routes.campaign_views import CampaignLine, CampaignView, NewCampaign
+from application import campaign_setup as setup
 from application import campaigns as service
 from models.closeout import SummaryRow
 from models.enums import SchoolState
@@ -18,13 +20,23 @@ _ENTRY = {"id": 412, "event": "fail_county_assessment", "from_state": "county_as
           "flow_run_id": "3f2b8a6e-1c4d-4e5f-9a7b-2c1d0e9f8a7b", "created_at": "2022-11-25T09:30:12.481Z"}
 
 
+class Target(BaseModel):
+    """A phasing target of the policy: by a day, a share of the region's schools certified; the share now."""
+
+    by: date
+    share: float
+    actual: float
+    met: bool
+
+
 class Progress(BaseModel):
     """Schools per lifecycle state, overdue open tasks, and the teachers' pass and excellent rates."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "campaign": "live-demo-yanzhou-2022-s2022", "schools": 5,
         "by_state": {"plan_submitted": 2, "training": 1, "county_assessment": 1, "locked": 1},
-        "overdue_tasks": 1, "teachers": 100, "pass_rate": 0.97, "excellent_rate": 0.12}]})
+        "overdue_tasks": 1, "teachers": 100, "pass_rate": 0.97, "excellent_rate": 0.12,
+        "targets": [{"by": "2021-12-31", "share": 0.6, "actual": 0.2, "met": False}]}]})
     campaign: str
     schools: int
     by_state: dict[str, int]
@@ -32,6 +44,7 @@ class Progress(BaseModel):
     teachers: int
     pass_rate: float
     excellent_rate: float
+    targets: list[Target] = []
 
 
 class AnnexRow(BaseModel):
@@ -151,6 +164,28 @@ class SchoolHistory(BaseModel):
     state: str
     version: int
     entries: list[HistoryEntry]
+
+
+@router.post("", status_code=201, response_model=CampaignView, responses=error_responses(409))
+def create_campaign(body: NewCampaign, uow: UowDep, user: CurrentUser) -> CampaignView:
+    """Open a campaign year for a province, city or county: a project office at or above the region only. The
+    policy (a preset, or a whole policy object: exactly one) is moved to the year and copied, frozen."""
+    view = setup.open_campaign(uow, user, body.code, body.region, body.year, body.title, body.preset, body.policy,
+                               body.catalog)
+    uow.commit()
+    return CampaignView.of(view)
+
+
+@router.get("", response_model=list[CampaignLine])
+def list_campaigns(uow: UowDep, user: CurrentUser) -> list[CampaignLine]:
+    """The campaigns whose region lies in your unit's subtree, or that your unit lies in; newest year first."""
+    return [CampaignLine.of(c) for c in setup.list_campaigns(uow, user)]
+
+
+@router.get("/{campaign}", response_model=CampaignView)
+def show_campaign(campaign: str, uow: UowDep, user: CurrentUser) -> CampaignView:
+    """One campaign: its region, year, status, frozen policy and the deadlines in force for its region."""
+    return CampaignView.of(setup.show_campaign(uow, user, campaign))
 
 
 @router.get("/{campaign}/progress", response_model=Progress)
