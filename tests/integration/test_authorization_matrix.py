@@ -86,6 +86,10 @@ def expected_in_scope(endpoint: str, role: Role) -> int:
         return 200 if role in OFFICES else 403
     if endpoint == "decision-missing":
         return 404
+    if endpoint in ("campaigns", "campaign"):  # the campaigns above or inside the caller's unit
+        return 200
+    if endpoint == "open-campaign":  # the demo county's year: its offices may, and the code is taken already
+        return 409 if role in OFFICES else 403
     if endpoint == "units":  # the demo county's schools: for the county and everyone above it
         return 403 if role in SCHOOL_ROLES else 200
     if endpoint in ("enrol", "roster-sync"):  # the offices at or above the campaign's region (the demo's city)
@@ -112,11 +116,15 @@ def call(http, endpoint, campaign, task_id, headers):
            "history": f"/campaigns/{campaign}/schools/DEMO-X1-S001/history", "list": "/tasks",
            "task": f"/tasks/{task_id}", "decision-missing": "/decisions/999999",
            "summary": f"/campaigns/{campaign}/summary", "reports": f"/campaigns/{campaign}/closeout/reports",
-           "schools": f"/campaigns/{campaign}/schools", "units": "/units?parent=DEMO-C1-X1"}
+           "schools": f"/campaigns/{campaign}/schools", "units": "/units?parent=DEMO-C1-X1",
+           "campaigns": "/campaigns", "campaign": f"/campaigns/{campaign}"}
     if endpoint in url:
         return http.get(url[endpoint], headers=headers).status_code
     if endpoint == "claim":
         return http.post(f"/tasks/{task_id}/claim", headers=headers).status_code
+    if endpoint == "open-campaign":
+        return http.post("/campaigns", json={"code": campaign, "region": "DEMO-C1-X1", "year": 2022,
+                                             "preset": "yanzhou-2022"}, headers=headers).status_code
     if endpoint == "enrol":  # enrolled already: an allowed call changes nothing
         return http.post(f"/campaigns/{campaign}/schools", json={"schools": ["DEMO-X1-S001"]},
                          headers=headers).status_code
@@ -131,7 +139,7 @@ def call(http, endpoint, campaign, task_id, headers):
 
 
 ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "schools",
-             "units", "enrol", "roster-sync", "deactivate", "activate", "reassign", "claim", "complete"]
+             "units", "campaigns", "campaign", "open-campaign", "enrol", "roster-sync", "deactivate", "activate", "reassign", "claim", "complete"]
 PERSON = "DEMO-X1-S002-t001"  # deactivated and activated again by the offices above it
 
 
@@ -143,7 +151,7 @@ def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: d
         if got != 401:
             found.append((endpoint, "no token", 401, got))
         for role, headers in outsiders.items():
-            want = 200 if endpoint in ("me", "list") else 404 if endpoint in TASK_ENDPOINTS else 403
+            want = 200 if endpoint in ("me", "list", "campaigns") else 404 if endpoint in TASK_ENDPOINTS else 403
             got = call(http, endpoint, campaign, task_id, headers)
             if got != want:
                 found.append((endpoint, f"out-of-scope {role}", want, got))
