@@ -3,7 +3,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O or 1/I/L look-alikes: 5 bits each
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols, no 0/O or 1/I look-alikes: 5 bits each
 CODE_LENGTH = 12  # 60 bits of randomness
 GROUP = 4  # shown as XXXX-XXXX-XXXX
 ACTIVATION_DAYS = 30
