@@ -38,7 +38,7 @@ def users_import(
         except CodesNotKept as exc:
             fail(f"{exc.count} people without a password get an activation code: give --codes-out FILE to keep "
                  f"them (nothing was imported)")
-        stored = True
+        stored = bool(done.codes)  # codes issued: the file is their only copy, whatever happens next
         if done.codes:
             _write_codes(out, done.codes)
             typer.echo(f"{codes_out}: {len(done.codes)} activation codes, valid until "
@@ -52,7 +52,7 @@ def users_import(
         if out is not None:
             out.close()
             if not stored:
-                os.unlink(codes_out)  # nothing imported: leave no empty codes file behind
+                os.unlink(codes_out)  # no code issued: leave no empty file behind
 
 
 def _claim(path: str):
