@@ -1,6 +1,7 @@
 """Flows that load an office's files: a platform's hour export, a replacement catalog."""
 from prefect import flow
 
+from application.imports import RosterImport
 from models.catalog import CatalogEntry
 from models.hours import HourRecord
 from models.roster import RosterLine
@@ -22,6 +23,7 @@ def import_catalog(campaign: str, entries: list[CatalogEntry]) -> dict[str, int]
 
 
 @flow(name="import-users", flow_run_name="users · {count} lines", persist_result=False)
-def import_users(lines: list[RosterLine], count: int) -> dict[str, int]:
-    """Create or update the users of a roster file."""
-    return upsert_users(lines)
+def import_users(lines: list[RosterLine], count: int, actor: str = "cli",
+                 issue_codes: bool = True) -> RosterImport:
+    """Create or update the users of a roster file; the result carries the activation codes issued, once."""
+    return upsert_users(lines, actor, issue_codes)

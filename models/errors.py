@@ -299,3 +299,24 @@ class CampaignExists(DomainError):
 
     status_code = 409
     title = "Campaign exists"
+
+
+class ActivationRefused(DomainError):
+    """An activation attempt failed; deliberately one answer whatever the reason, so nothing is learned from it."""
+
+    status_code = 400
+    title = "Activation refused"
+
+    def __init__(self):
+        super().__init__("the username, the activation code or its validity does not allow activation")
+
+
+class PasswordTooShort(DomainError):
+    """A new password is shorter than the minimum."""
+
+    status_code = 422
+    title = "Invalid request"
+
+    def __init__(self, minimum: int):
+        super().__init__(f"password must have at least {minimum} characters")
+        self.errors = [{"field": "body.password", "message": f"at least {minimum} characters"}]

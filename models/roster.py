@@ -1,7 +1,11 @@
-"""A roster CSV of users (username, name, role, unit code, password[, email]), parsed with line-numbered errors."""
+"""A roster CSV of users (username, name, role, unit code, password[, email]), parsed with line-numbered errors.
+
+An empty password means none: the person signs in first with a one-time activation code (models/activation.py).
+"""
 import re
 from dataclasses import dataclass
 
+from models.activation import MIN_PASSWORD
 from models.csv_rows import parse_rows
 from models.enums import Role
 from models.errors import InvalidRecords
@@ -19,7 +23,7 @@ class RosterLine:
     name: str
     role: Role
     unit_code: str
-    password: str
+    password: str  # "": no password given (keep the stored one, or issue an activation code)
     line: int
     email: str | None = None  # None: the file has no email column (keep what is stored); "": clear it
 
@@ -38,8 +42,8 @@ def parse_roster(text: str, origin: str = "roster") -> list[RosterLine]:
             raise ValueError(f"duplicate username '{username}'")
         if role not in Role.__members__.values():
             raise ValueError(f"role '{role}' is not one of {', '.join(Role)}")
-        if len(password) < 8:
-            raise ValueError("password must have at least 8 characters")
+        if password and len(password) < MIN_PASSWORD:
+            raise ValueError(f"password must be empty or have at least {MIN_PASSWORD} characters")
         email = rest[0] if rest else None
         if email and (len(email) > 254 or not EMAIL.match(email)):
             raise ValueError(f"email '{email}' is not an e-mail address")

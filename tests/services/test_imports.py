@@ -23,7 +23,7 @@ def test_a_roster_creates_and_updates_users_and_reports_each_line(uow, demo):
     seen = []
     summary = import_users(uow, [line("new-admin"), line("DEMO-X1-S001-admin", email="a@example.org", n=3)],
                            progress=lambda *step: seen.append(step))
-    assert summary == {"users": 2, "created": 1}
+    assert summary.counts() == {"users": 2, "created": 1}
     assert seen == [("users", 1, 2), ("users", 2, 2)]
     people = rows.people_by_username(uow.session, ["new-admin", "DEMO-X1-S001-admin"])
     assert people["new-admin"].unit_id == repo.school_enrolment(uow.session, "fast", "DEMO-X1-S001").school_id
