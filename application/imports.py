@@ -11,6 +11,7 @@ from datetime import datetime
 from infra import imports as rows
 from infra import repository as repo
 from infra.security import hash_password
+from application.enrolment import sync_rosters
 from application.teacher_work import recompute_hours
 from infra.unit_of_work import UnitOfWork
 from models.campaign import HourRecord as HourRecordRow, MicroAbility, TeacherEnrolment
@@ -133,16 +134,8 @@ def import_users(uow: UnitOfWork, lines: list[RosterLine], progress: Progress = 
     rows.insert_people(session, new)
     rows.update_people(session, changed)
     touched = frozenset(schools | rows.school_ids_among(session, left))
-    _after_import(uow, actor, touched)
+    sync_rosters(uow, actor, set(touched))  # joins, moves (调动) and leavers in the open campaigns, same transaction
     return RosterImport(len(lines), len(new), len(changed), codes, touched)
-
-
-def _after_import(uow: UnitOfWork, actor: str, school_unit_ids: frozenset[int]) -> None:
-    """Placeholder, deliberately empty: the lead wires the roster sync of campaign enrolments here
-    (application.enrolment.sync_rosters(uow, actor, set(school_unit_ids))), in the import's transaction.
-
-    `school_unit_ids`: every school named in the file, plus the former school of anyone moved out of one."""
-    return None
 
 
 def replace_catalog(uow: UnitOfWork, campaign_id: int, entries: list[CatalogEntry]) -> dict[str, int]:
