@@ -5,6 +5,7 @@ from datetime import datetime
 from infra import county_progress as q
 from infra import repository as repo
 from infra.unit_of_work import UnitOfWork
+from models.policy import Policy
 from models.progress import county_progress_rows
 
 
@@ -17,7 +18,9 @@ def campaigns_to_report(uow: UnitOfWork, campaign: str | None) -> list[str]:
 
 def county_progress(uow: UnitOfWork, campaign: str, now: datetime) -> list[dict[str, object]]:
     """Per county of the campaign: schools per lifecycle state and open tasks past their due date at `now`."""
-    campaign_id = repo.campaign_by_code(uow.session, campaign).id
-    schools = q.school_states_by_county(uow.session, campaign_id)
-    overdue = Counter(q.overdue_task_counties(uow.session, campaign_id, now))
-    return county_progress_rows(schools, overdue)
+    row = repo.campaign_by_code(uow.session, campaign)
+    schools = q.school_states_by_county(uow.session, row.id)
+    overdue = Counter(q.overdue_task_counties(uow.session, row.id, now))
+    targets = Policy.model_validate(row.policy).targets
+    counties = q.school_units_by_county(uow.session, sorted({c for c, _, _ in schools})) if targets else {}
+    return county_progress_rows(schools, overdue, targets, counties)

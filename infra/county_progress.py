@@ -1,7 +1,8 @@
 """Queries of the weekly progress table: campaign codes, each school's state by county, overdue tasks by county."""
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -24,6 +25,14 @@ def school_states_by_county(session: Session, campaign_id: int) -> list[tuple[st
         .join(school, school.id == SchoolEnrolment.school_id).join(county, county.id == school.parent_id)
         .where(SchoolEnrolment.campaign_id == campaign_id)).all()
     return [(code, name, str(state)) for code, name, state in rows]
+
+
+def school_units_by_county(session: Session, counties: Sequence[str]) -> dict[str, int]:
+    """How many school units each of these counties has (enrolled or not): what a phasing share is out of."""
+    county, school = aliased(Unit), aliased(Unit)
+    return dict(session.execute(
+        select(county.code, func.count(school.id)).select_from(county).join(school, school.parent_id == county.id)
+        .where(county.code.in_(list(counties))).group_by(county.code)).all())
 
 
 def overdue_task_counties(session: Session, campaign_id: int, now: datetime) -> list[str]:

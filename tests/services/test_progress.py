@@ -64,3 +64,19 @@ def test_a_step_count_reports_every_step_and_says_when_the_artifact_is_due():
                count.advance("b3")] + [count.advance(f"s{i}") for i in range(6)]
     assert [(d, t) for d, t, _ in heard] == [(i, 10) for i in range(1, 11)]
     assert due == [None, None, 30.0, None, None, 60.0, None, None, 90.0, 100.0]
+
+
+def test_the_weekly_table_puts_a_phasing_policys_targets_beside_each_countys_share(uow, demo):
+    from sqlalchemy import select
+
+    from models.campaign import Campaign, SchoolEnrolment
+    from models.enums import SchoolState
+
+    campaign = uow.session.scalars(select(Campaign).where(Campaign.code == "fast")).one()
+    campaign.policy = {**campaign.policy, "targets": [{"by": "2022-06-30", "share": 0.5}]}
+    first = uow.session.scalars(select(SchoolEnrolment).where(SchoolEnrolment.campaign_id == campaign.id)
+                                .order_by(SchoolEnrolment.id)).first()
+    first.state = SchoolState.CERTIFIED
+    uow.session.flush()
+    (row,) = progress.county_progress(uow, "fast", utcnow())
+    assert (row["county"], row["certified_share"], row["target 2022-06-30"]) == ("DEMO-C1-X1", 0.5, "50% met")

@@ -63,3 +63,19 @@ def test_target_progress_counts_certified_schools_of_the_region():
     assert [(p.actual, p.met) for p in target_progress(targets, 3, 5)] == [(0.6, True), (0.6, False)]
     assert [p.met for p in target_progress(targets, 5, 5)] == [True, True]
     assert [(p.actual, p.met) for p in target_progress(targets, 0, 0)] == [(0.0, False), (0.0, False)]
+
+
+def test_the_weekly_table_shows_each_countys_certified_share_beside_the_targets():
+    from datetime import date
+
+    from models.policy import PhaseTarget
+    from models.progress import county_progress_rows
+
+    schools = [("X1", "一县", "certified"), ("X1", "一县", "training"), ("X2", "二县", "certified")]
+    targets = [PhaseTarget(by=date(2021, 12, 31), share=0.6), PhaseTarget(by=date(2022, 12, 31), share=1.0)]
+    first, second = county_progress_rows(schools, {}, targets, {"X1": 3, "X2": 1})
+    assert (first["certified_share"], first["target 2021-12-31"], first["target 2022-12-31"]) == (
+        0.3333, "60% not met", "100% not met")
+    assert (second["certified_share"], second["target 2021-12-31"], second["target 2022-12-31"]) == (
+        1.0, "60% met", "100% met")
+    assert "certified_share" not in county_progress_rows(schools, {})[0]
