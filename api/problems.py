@@ -1,5 +1,6 @@
 """One place that turns every error into problem+json (RFC 9457)."""
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -84,18 +85,29 @@ def install(app: FastAPI) -> None:
         return problem(422, "Invalid request", f"{len(errors)} field(s) are invalid", errors)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:  # FastAPI's words for undecodable bytes
             return problem(400, "Invalid request body", "the body could not be parsed: send UTF-8 JSON (or the form "
                                                         "the operation documents)")
         response = problem(exc.status_code, str(exc.detail), None)
         response.headers.update(exc.headers or {})  # e.g. Allow on 405
+        if exc.status_code == 405:  # Starlette names the first route of the path only; a path may have several
+            response.headers["Allow"] = allowed_methods(request)
         return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return problem(500, "Internal error", "the error was logged")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the app documents for this request's path, for a 405's Allow header (Starlette names the
+    methods of the first matching route only, and a path may have several)."""
+    path = request.scope.get("path", "")
+    methods = {method.upper() for template, operations in request.app.openapi().get("paths", {}).items()
+               if re.fullmatch(re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)), path) for method in operations}
+    return ", ".join(sorted(methods))
 
 
 def error_responses(*codes: int) -> dict[int, dict]:
