@@ -54,10 +54,13 @@ def world(database, prefect_harness, campaign_code):
             session.flush()
             for kind, (level, role) in TASK_ASSIGNMENT.items():
                 graded = submission.id if kind == TaskKind.SUBMISSION_GRADING else None
-                task = HumanTask(campaign_id=enrolment.campaign_id, kind=kind, school_enrolment_id=enrolment.id,
+                opened = session.scalars(select(HumanTask).where(  # enrolment opened the school's plan_submission
+                    HumanTask.school_enrolment_id == enrolment.id, HumanTask.kind == kind)).first()
+                task = opened or HumanTask(campaign_id=enrolment.campaign_id, kind=kind, school_enrolment_id=enrolment.id,
                                  submission_id=graded, unit_id=_unit_at(session, enrolment.school_id, level),
                                  candidate_role=role, due_at=utcnow() + timedelta(days=7),
                                  origin_key=f"{campaign_code}-{school}-{kind}")
+                task.due_at = utcnow() + timedelta(days=7)
                 session.add(task)
                 session.flush()
                 entry = OutboxEntry(task_id=task.id, campaign=campaign_code, county="DEMO-C1-X1", school=school,
