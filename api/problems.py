@@ -103,10 +103,14 @@ def install(app: FastAPI) -> None:
 
 def allowed_methods(request: Request) -> str:
     """Every method the app documents for this request's path, for a 405's Allow header (Starlette names the
-    methods of the first matching route only, and a path may have several)."""
+    methods of the first matching route only, and a path may have several templates)."""
     path = request.scope.get("path", "")
-    methods = {method.upper() for template, operations in request.app.openapi().get("paths", {}).items()
-               if re.fullmatch(re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)), path) for method in operations}
+    matching = {template: operations for template, operations in request.app.openapi().get("paths", {}).items()
+                if re.fullmatch(re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)), path)}
+    # /evidence/uploads is its own resource, not an instance of /evidence/{evidence_id}: the most literal path wins
+    literal = max((template.count("/") - template.count("{") for template in matching), default=0)
+    methods = {method.upper() for template, operations in matching.items()
+               if template.count("/") - template.count("{") == literal for method in operations}
     return ", ".join(sorted(methods))
 
 

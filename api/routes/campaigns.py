@@ -166,7 +166,7 @@ class SchoolHistory(BaseModel):
     entries: list[HistoryEntry]
 
 
-@router.post("", status_code=201, response_model=CampaignView, responses=error_responses(409))
+@router.post("", status_code=201, response_model=CampaignView, responses=error_responses(400, 409))
 def create_campaign(body: NewCampaign, uow: UowDep, user: CurrentUser) -> CampaignView:
     """Open a campaign year for a province, city or county: a project office at or above the region only. The
     policy (a preset, or a whole policy object: exactly one) is moved to the year and copied, frozen."""

@@ -11,7 +11,7 @@ from api.problems import error_responses
 from application import enrolment as service
 from application.concurrency import commit_with_retry
 
-router = APIRouter(prefix="/campaigns", tags=["enrolment"], responses=error_responses(401, 403, 404, 409, 422))
+router = APIRouter(prefix="/campaigns", tags=["enrolment"], responses=error_responses(400, 401, 403, 404, 409, 422))
 SchoolCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]+$")]
 
 
