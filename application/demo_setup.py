@@ -55,6 +55,7 @@ def _person(session, username: str, name: str, role: Role, unit: Unit, password_
     if person is None:
         person = Person(username=username, name=name, role=role, unit_id=unit.id, password_hash=password_hash)
         session.add(person)
+    person.active = True
     return person
 
 
@@ -94,8 +95,12 @@ def insert_demo_campaign(
         codes.append(school.code)
         _person(session, f"{school.code}-admin", f"{school.name}管理员", Role.SCHOOL_ADMIN, school, staff_hash)
         _person(session, f"{school.code}-leader", f"{school.name}教研组长", Role.GROUP_LEADER, school, staff_hash)
-        for t in range(1, teachers + 1):
-            _person(session, f"{school.code}-t{t:03d}", f"{school.name}教师{t}", Role.TEACHER, school)
+        staff = {_person(session, f"{school.code}-t{t:03d}", f"{school.name}教师{t}", Role.TEACHER, school).username
+                 for t in range(1, teachers + 1)}
+        session.flush()
+        for extra in demo_region.active_teachers(session, school.id):
+            if extra.username not in staff:  # an earlier demo's larger school: this year it has `teachers` only
+                extra.active = False
     session.flush()
     enrol_schools(uow, None, campaign, codes, actor="demo")  # as an office enrols: teachers and plan tasks follow
     return DemoRoster(campaign, county.code, tuple(codes), teachers)

@@ -3,6 +3,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.campaign import Campaign, TeacherEnrolment
+from models.enums import Role
 from models.org import Person, Unit
 
 
@@ -22,3 +23,9 @@ def enrolled_teachers(session: Session, school_enrolment_id: int) -> list[tuple[
         select(TeacherEnrolment.id, Person.username).join(Person, Person.id == TeacherEnrolment.teacher_id)
         .where(TeacherEnrolment.school_enrolment_id == school_enrolment_id, TeacherEnrolment.withdrawn_at.is_(None))
         .order_by(TeacherEnrolment.id)).all()]
+
+
+def active_teachers(session: Session, unit_id: int) -> list[Person]:
+    """The active teachers of a school unit."""
+    return list(session.scalars(select(Person).where(Person.unit_id == unit_id, Person.role == Role.TEACHER,
+                                                      Person.active.is_(True))).all())
