@@ -68,7 +68,7 @@ def closed_problem(answer, campaign: str) -> dict:
 
 
 def school(campaign: str) -> tuple[str, int, int]:
-    """The school's state, version and audit entries."""
+    """The school's state, version and audit entries (its enrolment's and its moves')."""
     with session_scope() as session:
         enrolment = repo.school_enrolment(session, campaign, SCHOOL)
         entries = session.scalar(select(func.count()).select_from(AuditEntry)
@@ -107,12 +107,14 @@ def test_task_writes_answer_409_and_change_nothing_while_reads_answer(campaign):
     assert task_row(task["id"]) == before == (TaskStatus.OPEN, task["version"], None)
     assert count(OutboxEntry, task_id=task["id"]) == 0
 
-    assert http.get("/tasks", params={"campaign": campaign}, headers=office).json()["total"] == 1
+    open_tasks = http.get("/tasks", params={"campaign": campaign}, headers=office).json()["items"]
+    assert sorted(t["kind"] for t in open_tasks) == ["plan_review", "plan_submission"]  # the other school's plan
     assert http.get(f"/tasks/{task['id']}", headers=office).status_code == 200
     progress = http.get(f"/campaigns/{campaign}/progress", headers=office)
     assert progress.status_code == 200 and progress.json()["by_state"] == {"plan_submitted": 1, "plan_drafting": 1}
     history = http.get(f"/campaigns/{campaign}/schools/{SCHOOL}/history", headers=office)
-    assert history.status_code == 200 and len(history.json()["entries"]) == 1
+    assert history.status_code == 200 and [e["event"] for e in history.json()["entries"]] == [
+        "enrol_school", "submit_plan"]
 
 
 def test_a_deadline_change_answers_409_and_stores_nothing(campaign):
@@ -134,7 +136,7 @@ def test_a_transition_is_refused_and_a_replay_still_answers(campaign):
     with pytest.raises(CampaignClosed, match=f"campaign '{campaign}' was closed"):
         run_transition(TransitionRequest(campaign=campaign, county=COUNTY, school=SCHOOL, event=SchoolEvent.FILE_PLAN,
                                          actor="tester", payload={}))
-    assert school(campaign) == before == (SchoolState.PLAN_SUBMITTED, 2, 1)
+    assert school(campaign) == before == (SchoolState.PLAN_SUBMITTED, 2, 2)
     replay = run_transition(submit_plan(campaign))  # applied before the close: its outcome, not a refusal
     assert replay.duplicate and replay.to_state == SchoolState.PLAN_SUBMITTED
     assert school(campaign) == before
@@ -150,7 +152,7 @@ def test_a_transition_read_before_the_freeze_cannot_commit_after_it(campaign):
     before = school(campaign)
     with pytest.raises(CampaignClosed):
         commit_school_transition.fn(request, snapshot, SchoolState.TRAINING, None)
-    assert school(campaign) == before == (SchoolState.PLAN_SUBMITTED, 2, 1)
+    assert school(campaign) == before == (SchoolState.PLAN_SUBMITTED, 2, 2)
 
 
 def test_catalog_and_hour_imports_write_nothing(campaign):

@@ -59,7 +59,7 @@ def test_a_roster_on_imported_units_imports(uow):
     units.import_units(uow, example_units())
     lines = parse_roster("username,name,role,unit_code,password\nyz-office,兖州区工程办,county_office,SD-JN-YZ,"
                          "change-me-2027\n")
-    assert imports.import_users(uow, lines)["users"] == 1
+    assert imports.import_users(uow, lines).users == 1
     assert uow.session.scalars(select(Person).where(Person.username == "yz-office")).one().unit_id == unit(
         uow, "SD-JN-YZ").id
 
