@@ -108,9 +108,10 @@ def allowed_methods(request: Request) -> str:
     matching = {template: operations for template, operations in request.app.openapi().get("paths", {}).items()
                 if re.fullmatch(re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)), path)}
     # /evidence/uploads is its own resource, not an instance of /evidence/{evidence_id}: the most literal path wins
-    literal = max((template.count("/") - template.count("{") for template in matching), default=0)
-    methods = {method.upper() for template, operations in matching.items()
-               if template.count("/") - template.count("{") == literal for method in operations}
+    literal = {template: template.count("/") - template.count("{") for template in matching}
+    most = max(literal.values(), default=0)
+    methods = {method.upper() for template, operations in matching.items() if literal[template] == most
+               for method in operations}
     return ", ".join(sorted(methods))
 
 
