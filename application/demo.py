@@ -1,16 +1,23 @@
 """What the demo's simulated people read and decide outside a transition: where a school stands, the catalog, the
-county's room for 优秀, and the group leader's grades of the school's submissions."""
+county's room for 优秀, the group leader's grades of the school's submissions, and the admin's plan uploads."""
+import hashlib
+import io
 from typing import NamedTuple
 
+from application import evidence
+from application.evidence import UploadRequest
 from infra import repository as repo
 from infra import teacher_work
+from infra.evidence import EvidenceStore
+from infra.evidence_records import PendingUpload
 from infra.human_tasks import record_decision
 from infra.unit_of_work import UnitOfWork
 from models.campaign import Campaign, MicroAbility, Submission
 from models.clock import utcnow
 from models.enums import SchoolState, TaskKind
 from models.lifecycle import TASK_OPENED_ON_ENTRY
-from models.org import Unit
+from models.org import Principal, Unit
+from models.plan import PLAN_ITEM
 from models.policy import Policy
 from models.simulation import DemoScript
 
@@ -65,3 +72,18 @@ def grade_submissions(uow: UnitOfWork, actor: str, campaign: str, school: str, s
         graded += record_decision(session, task.id, {"items": grades}, actor, utcnow())
     return graded
 
+
+
+def _school_admin(uow: UnitOfWork, school: str) -> Principal:
+    return repo.active_principal(uow.session, f"{school}-admin")
+
+
+def begin_plan_upload(uow: UnitOfWork, campaign: str, school: str, file_name: str, body: bytes) -> PendingUpload:
+    """The demo school's admin starts uploading one plan document (a direct upload: its pending row)."""
+    wanted = UploadRequest(campaign, school, None, None, PLAN_ITEM, file_name, len(body), hashlib.sha256(body).hexdigest())
+    return evidence.begin_direct_upload(uow, _school_admin(uow, school), wanted)
+
+
+def store_plan_upload(uow: UnitOfWork, store: EvidenceStore, school: str, upload: PendingUpload, body: bytes) -> int:
+    """The admin's plan document stored, verified and recorded: its evidence id."""
+    return evidence.store_direct_upload(uow, _school_admin(uow, school), store, upload, io.BytesIO(body)).evidence.id

@@ -38,6 +38,7 @@ class SchoolSnapshot:
     applied: TransitionOutcome | None
     catalog: dict[str, MicroAbility]
     school_set: tuple[str, ...] | None
+    plan_files: frozenset[int] = frozenset()
 
     def guard_input(self, request: TransitionRequest) -> TransitionContext:
         """The guard context for this request, with the facts a county assessment reads."""
@@ -45,7 +46,7 @@ class SchoolSnapshot:
         facts = school_facts(self.policy, self.teachers, self.catalog, self.school_set,
                              works if isinstance(works, int) and not isinstance(works, bool) else None)
         return TransitionContext(self.state, request.payload, self.policy, self.teachers, self.catalog,
-                                 self.school_set, facts)
+                                 self.school_set, facts, self.plan_files)
 
     context = guard_input  # the name bench/transitions.py calls
 
@@ -71,6 +72,7 @@ def read_school(uow: UnitOfWork, request: TransitionRequest) -> SchoolSnapshot:
         command_key=key, applied=_outcome_of(prior, request.school, enrolment.version, True) if prior else None,
         catalog=store.campaign_catalog(session, enrolment.campaign_id),
         school_set=tuple(school_set) if school_set is not None else None,
+        plan_files=store.plan_files(session, enrolment.id) if request.event == SchoolEvent.SUBMIT_PLAN else frozenset(),
     )
 
 

@@ -24,7 +24,7 @@ configure_prefect_env(get_settings())
 
 from prefect import flow  # noqa: E402
 
-from flows.demo import run_demo, set_up_demo_campaign  # noqa: E402
+from flows.demo import file_plan_documents, run_demo, set_up_demo_campaign  # noqa: E402
 from flows.transition import run_transition  # noqa: E402
 from infra.db import migrate  # noqa: E402
 from infra.prefect_env import fast_flow_runs  # noqa: E402
@@ -45,8 +45,11 @@ CATALOG = {e.code: e for e in load_catalog()}
 
 
 def submit(campaign: str, school: str) -> TransitionRequest:
+    """The school's plan submission, its documents uploaded first (outside the timed part)."""
+    script = DemoScript(0, [school])
+    plan = script.plan(school, file_plan_documents(campaign, school, script), CATALOG)
     return TransitionRequest(campaign=campaign, county="DEMO-C1-X1", school=school, event=SchoolEvent.SUBMIT_PLAN,
-                             actor="bench", payload={"plan": DemoScript(0, [school]).plan(school, CATALOG)}, expected_version=1)
+                             actor="bench", payload={"plan": plan}, expected_version=1)
 
 
 def direct(request: TransitionRequest) -> None:

@@ -9,11 +9,13 @@ from application import demo
 from flows.city_sampling import draw_city_sample
 from flows.grading import apply_grading_decisions
 from flows.transition import run_transition
+from infra.evidence import get_evidence_store
 from infra.unit_of_work import committed
 from models.campaign import MicroAbility
 from models.catalog import load_catalog
 from models.enums import SchoolEvent as E, SchoolState as S
 from models.errors import RuleViolated
+from models.plan import PLAN_FILES
 from models.policy import Policy, load_preset
 from models.simulation import DemoScript
 from models.transition import TransitionOutcome, TransitionRequest
@@ -35,6 +37,17 @@ def simulate_teacher_work(campaign: str, school: str, seed: int) -> int:
     work = DemoScript(seed, [school]).school_work(school, roster.teachers, roster.school_set, roster.catalog,
                                                   roster.policy)
     return record_teacher_work(roster.enrolment_id, work)
+
+
+def file_plan_documents(campaign: str, school: str, script: DemoScript, attempt: int = 1) -> dict[str, int]:
+    """The school admin uploads the plan's three documents as evidence files (each a direct upload: its pending
+    row committed, then the stored file's record); their evidence ids by plan field."""
+    store, files = get_evidence_store(), {}
+    for document in PLAN_FILES:
+        name, body = script.plan_document(school, document, attempt)
+        upload = committed(demo.begin_plan_upload, campaign, school, name, body)
+        files[document] = committed(demo.store_plan_upload, store, school, upload, body)
+    return files
 
 
 @dataclass
@@ -87,7 +100,8 @@ class DemoDriver:
         state, _, _, policy = self._state(school)
         admin, county, campaign = f"{school}-admin", "demo-county-office", self.run.roster.campaign
         if state in (S.PLAN_DRAFTING, S.PLAN_RETURNED):
-            self._apply(school, E.SUBMIT_PLAN, admin, {"plan": self.script.plan(school, self._catalog())})
+            files = file_plan_documents(campaign, school, self.script, self._attempt(school, "plan files"))
+            self._apply(school, E.SUBMIT_PLAN, admin, {"plan": self.script.plan(school, files, self._catalog())})
         elif state is S.PLAN_SUBMITTED:
             if self.script.returns_plan(school, self._attempt(school, "plan")):
                 self._apply(school, E.RETURN_PLAN, county, {"reason": "研修主题与学校发展规划不一致，请修改后重新报送"})
@@ -163,7 +177,8 @@ def set_up_live_campaign(code: str, schools: int, seed: int) -> DemoRoster:
     driver = DemoDriver(roster, seed)
     catalog = driver._catalog()
     for school in roster.schools:
-        driver._apply(school, E.SUBMIT_PLAN, f"{school}-admin", {"plan": driver.script.plan(school, catalog)})
+        files = file_plan_documents(code, school, driver.script)
+        driver._apply(school, E.SUBMIT_PLAN, f"{school}-admin", {"plan": driver.script.plan(school, files, catalog)})
     return roster
 
 

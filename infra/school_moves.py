@@ -21,10 +21,12 @@ from infra.human_tasks import record_decision
 from models.audit import AuditEntry
 from models.campaign import Campaign, MicroAbility, PeerReview, SchoolEnrolment, TeacherEnrolment
 from models.enums import CampaignStatus, SchoolEvent, SchoolState, TaskStatus, UnitLevel
+from models.evidence import Evidence
 from models.errors import DomainError, StaleState
 from models.human_task import TASK_ASSIGNMENT, HumanTask
 from models.lifecycle import TASK_OPENED_ON_ENTRY
 from models.org import Unit
+from models.plan import PLAN_ITEM
 from models.policy import Policy
 from models.rules import TeacherStanding
 
@@ -188,3 +190,10 @@ def unit_ancestry(session: Session, unit_id: int) -> dict[UnitLevel, int]:
         units[UnitLevel(unit.level)] = unit.id
         current = unit.parent_id
     return units
+
+
+def plan_files(session: Session, enrolment_id: int) -> frozenset[int]:
+    """The evidence ids of the school's uploaded plan files (school-wide files of item `plan`)."""
+    return frozenset(session.scalars(select(Evidence.id).where(
+        Evidence.school_enrolment_id == enrolment_id, Evidence.item == PLAN_ITEM,
+        Evidence.teacher_enrolment_id.is_(None))).all())

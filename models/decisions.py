@@ -4,9 +4,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from models.enums import Grade, SchoolEvent as E, TaskKind
+from models.plan import ApplicationMode, TeachingEnvironment
 from models.text import FreeText, Reason, required_text, single_line
 
-PlanText = required_text(20000)
+EvidenceId = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 ThemeText = required_text(200)
 ReportText = required_text(5000)
 AbilityCode = single_line(16)
@@ -14,10 +15,10 @@ ItemName = single_line(64)
 
 # Example payloads for the OpenAPI document (a school under yanzhou-2022 and its annex-1 table).
 _PLAN = {
-    "development_plan": "学校信息化教学发展规划（2022—2024）：以混合学习环境为重点，三年内实现全员达标……",
-    "research_plan": "校本研修计划：每位教师线上选学不少于25学时、线下校本研修实践不少于25学时……",
-    "assessment_plan": "校本应用考核方案：教研组初评、学校复核，合格率不低于95%，优秀率不低于10%……",
+    "development_plan": 101, "research_plan": 102, "assessment_plan": 103,  # ids of the uploaded plan files
     "research_theme": "技术支持的学情分析与精准教学",
+    "application_mode": "轻、新技术融合",
+    "environment": "混合",
     "micro_abilities": ["A1", "A3", "A5", "A6", "B2", "B3", "B6", "C4"],
 }
 _SCORES = {"management_team": 1, "teaching_status": 1, "development_plan": 2, "rules_and_systems": 2,
@@ -58,13 +59,16 @@ class PlanReturned(_Decision):
 
 
 class PlanDocuments(BaseModel):
-    """The plans a school files (000 学校职责 1) and its chosen micro-abilities (003)."""
+    """The plan a school files: its three documents as uploaded evidence files of item `plan` (000 学校职责 1),
+    its 研修主题, application mode (000), teaching environment and chosen micro-abilities (003)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_PLAN]})
-    development_plan: PlanText
-    research_plan: PlanText
-    assessment_plan: PlanText
+    development_plan: EvidenceId = Field(description="学校信息化教育教学发展规划: the evidence id of its file")
+    research_plan: EvidenceId = Field(description="校本研修方案: the evidence id of its file")
+    assessment_plan: EvidenceId = Field(description="校本应用考核方案: the evidence id of its file")
     research_theme: ThemeText
+    application_mode: ApplicationMode
+    environment: TeachingEnvironment
     micro_abilities: list[AbilityCode] | None = None
 
 

@@ -6,11 +6,12 @@ from typing import Any
 
 from models.enums import TERMINAL_STATES, SchoolEvent as E, SchoolState as S, TaskKind
 from models.errors import GuardRejected, IllegalTransition
-from models.choices import Ability, school_set_violations, teacher_choice_violations
+from models.choices import Ability, teacher_choice_violations
 from models.errors import RuleViolated
 from models.policy import Policy
 from models.rubric import SchoolFacts, load_rubric, score_sheet
 from models.grading import summarise_review
+from models.plan import plan_problems
 from models.rules import TeacherStanding, hours_shortfall
 from models.text import has_visible_text
 
@@ -26,32 +27,17 @@ class TransitionContext:
     catalog: Mapping[str, Ability] = field(default_factory=dict)
     school_set: tuple[str, ...] | None = None
     facts: SchoolFacts | None = None
+    plan_files: frozenset[int] = frozenset()  # the school's uploaded plan files (evidence ids), for SUBMIT_PLAN
 
 
 Guard = Callable[[TransitionContext], str | None]
 """A guard returns None to allow the move, or the reason it refuses."""
 
-PLAN_DOCUMENTS = ("development_plan", "research_plan", "assessment_plan", "research_theme")
-
-
 def plan_is_complete(ctx: TransitionContext) -> str | None:
-    """The school files 发展规划, 校本研修方案, 校本应用考核方案 and a 研修主题 (000 学校职责 1)."""
-    plan = ctx.payload.get("plan")
-    if not isinstance(plan, Mapping):
-        return "payload.plan is missing"
-    missing = [k for k in PLAN_DOCUMENTS if not has_visible_text(str(plan.get(k) or ""))]
-    return f"plan lacks {', '.join(missing)}" if missing else None
-
-
-def school_set_is_valid(ctx: TransitionContext) -> str | None:
-    """003: 选取 8-10 项微能力…涵盖三种环境 — checked when the plan carries the school's set."""
-    rules = ctx.policy.choices
-    codes = (ctx.payload.get("plan") or {}).get("micro_abilities")
-    if codes is None:
-        needs_set = rules.school_set_min is not None or rules.school_set_all_environments
-        return "plan.micro_abilities (the school's chosen set) is required" if needs_set else None
-    problems = school_set_violations(list(codes), ctx.catalog, rules)
-    return "; ".join(p.detail for p in problems) or None
+    """The school files its three plan documents as uploaded files, a 研修主题, its application mode and
+    environment (000 学校职责 1) and, where the policy asks, its chosen set (003): every shortfall named at once."""
+    problems = plan_problems(ctx.payload.get("plan"), ctx.plan_files, ctx.catalog, ctx.policy.choices)
+    return "; ".join(problems) or None
 
 
 def every_teacher_chose_validly(ctx: TransitionContext) -> str | None:
@@ -139,8 +125,8 @@ class Move:
 
 
 TRANSITIONS: dict[tuple[S, E], Move] = {
-    (S.PLAN_DRAFTING, E.SUBMIT_PLAN): Move(S.PLAN_SUBMITTED, (plan_is_complete, school_set_is_valid)),
-    (S.PLAN_RETURNED, E.SUBMIT_PLAN): Move(S.PLAN_SUBMITTED, (plan_is_complete, school_set_is_valid)),
+    (S.PLAN_DRAFTING, E.SUBMIT_PLAN): Move(S.PLAN_SUBMITTED, (plan_is_complete,)),
+    (S.PLAN_RETURNED, E.SUBMIT_PLAN): Move(S.PLAN_SUBMITTED, (plan_is_complete,)),
     (S.PLAN_SUBMITTED, E.FILE_PLAN): Move(S.TRAINING),
     (S.PLAN_SUBMITTED, E.RETURN_PLAN): Move(S.PLAN_RETURNED, (reason_is_given,)),
     (S.TRAINING, E.FINISH_TRAINING): Move(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from models.choices import Ability
 from models.enums import Grade
 from models.hours import HourKind, HourRecord
+from models.plan import PLAN_FILES, ApplicationMode, TeachingEnvironment
 from models.policy import Policy
 from models.rubric import load_rubric
 
@@ -41,14 +42,21 @@ class DemoScript:
             by_env.setdefault(catalog[code].environment, []).append(code)
         return sorted(c for env in sorted(by_env) for c in rng.sample(by_env[env], min(3, len(by_env[env]))))
 
-    def plan(self, school: str, catalog: Mapping[str, Ability] | None = None) -> dict:
-        """The school's 发展规划, 研修方案, 考核方案, 研修主题 and chosen micro-abilities."""
-        theme = self._rng(school, "theme").choice(["技术支持的学情分析", "微课程设计与应用", "智慧课堂互动"])
+    def plan_document(self, school: str, field: str, attempt: int = 1) -> tuple[str, bytes]:
+        """One of the school's plan documents as a small PDF: its file name and bytes (a revision differs)."""
+        title = PLAN_FILES[field]
+        body = f"{school} {title} 第{attempt}稿 {self._rng(school, field, attempt).random()}".encode()
+        return f"{school}-{title}-第{attempt}稿.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + body + b"\n%%EOF\n"
+
+    def plan(self, school: str, files: Mapping[str, int], catalog: Mapping[str, Ability] | None = None) -> dict:
+        """The school's plan: its uploaded documents (evidence id per field), 研修主题, application mode,
+        environment and chosen micro-abilities."""
+        rng = self._rng(school, "theme")
         plan = {
-            "development_plan": f"{school} 学校信息化教育教学发展规划",
-            "research_plan": f"{school} 校本研修方案",
-            "assessment_plan": f"{school} 校本应用考核方案",
-            "research_theme": theme,
+            **{field: files[field] for field in PLAN_FILES},
+            "research_theme": rng.choice(["技术支持的学情分析", "微课程设计与应用", "智慧课堂互动"]),
+            "application_mode": rng.choice(list(ApplicationMode)).value,
+            "environment": rng.choice(list(TeachingEnvironment)).value,
         }
         if catalog:
             plan["micro_abilities"] = self.school_set(school, catalog)

@@ -11,7 +11,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from api import idempotency
 from api.deps import CurrentUser, UowDep
 from api.problems import error_responses
-from application import inbox
+from application import inbox, plan_filings
+from application.plan_filings import PLAN_TASKS, PlanFiling
 from application.inbox import TaskFilter, TaskRow
 from infra.settings import get_settings
 from models.decisions import Decision, openapi_examples
@@ -59,6 +60,27 @@ class Teacher(BaseModel):
     name: str
 
 
+class PlanDocumentView(BaseModel):
+    """One plan document: its evidence record and where to fetch a download link."""
+
+    field: str
+    title: str
+    evidence_id: int
+    original_name: str
+    size: int
+    sha256: str
+    download: str = Field(description="GET it for a short-lived link that downloads the file")
+
+
+class PlanFilingView(BaseModel):
+    """One filing of the school's plan: when, by whom, the plan as filed, and its documents."""
+
+    filed_at: datetime
+    filed_by: str
+    plan: dict[str, Any]
+    documents: list[PlanDocumentView]
+
+
 class TaskView(BaseModel):
     """A human task as its reviewers see it: ids, and the names of its school, unit and (for a submission) teacher
     and micro-ability."""
@@ -83,6 +105,9 @@ class TaskView(BaseModel):
     unit: Named
     teacher: Teacher | None
     micro_ability: Named | None
+    plans: list[PlanFilingView] | None = Field(
+        default=None, description="A plan_review or plan_revision task read alone: the plans its school filed, "
+                                  "newest (the one under review) first, each with its documents' download links")
 
 
 class TaskPage(BaseModel):
@@ -116,7 +141,7 @@ def _version(if_match: str | None) -> int | None:
     return int(text)
 
 
-NAMED_FIELDS = frozenset({"school", "unit", "teacher", "micro_ability"})
+NAMED_FIELDS = frozenset({"school", "unit", "teacher", "micro_ability", "plans"})
 
 
 def _named(pair: tuple[str, str] | None) -> Named | None:
@@ -155,8 +180,19 @@ def list_tasks(
 
 @router.get("/tasks/{task_id}", response_model=TaskView)
 def get_task(task_id: TaskId, uow: UowDep, user: CurrentUser, response: Response) -> TaskView:
-    """One task, with its ETag; 404 for a task that is not in your listing."""
-    return _view(inbox.read_task(uow, user, task_id), response)
+    """One task, with its ETag (a plan task: the plans filed, with their documents); 404 for a task that is not in
+    your listing."""
+    view = _view(inbox.read_task(uow, user, task_id), response)
+    if view.kind in PLAN_TASKS:
+        view.plans = [_filing(f) for f in plan_filings.task_plans(uow, user, task_id)]
+    return view
+
+
+def _filing(filing: PlanFiling) -> PlanFilingView:
+    return PlanFilingView(filed_at=filing.filed_at, filed_by=filing.filed_by, plan=filing.plan, documents=[
+        PlanDocumentView(field=d.field, title=d.title, evidence_id=d.evidence.id, original_name=d.evidence.original_name,
+                         size=d.evidence.size, sha256=d.evidence.sha256, download=f"/evidence/{d.evidence.id}/download")
+        for d in filing.documents])
 
 
 def _change(task_id: int, uow, user, if_match, key, action, name: str) -> JSONResponse:

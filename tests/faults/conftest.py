@@ -18,7 +18,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.demo import set_up_demo_campaign
+from flows.demo import file_plan_documents, set_up_demo_campaign
 from flows.transition import apply_school_transitions
 from infra.db import engine_for, migrate
 from infra.prefect_env import fast_flow_runs
@@ -220,7 +220,7 @@ def submitted_campaign(code: str, schools: int) -> list[str]:
     script, catalog = DemoScript(1, roster.schools), {e.code: e for e in load_catalog()}
     outcomes = apply_school_transitions([TransitionRequest(
         campaign=code, county=roster.county, school=school, event=SchoolEvent.SUBMIT_PLAN, actor=f"{school}-admin",
-        payload={"plan": script.plan(school, catalog)}) for school in roster.schools], label="fault set-up")
+        payload={"plan": script.plan(school, file_plan_documents(roster.campaign, school, script), catalog)}) for school in roster.schools], label="fault set-up")
     assert all(not isinstance(o, str) for o in outcomes), outcomes
     return list(roster.schools)
 

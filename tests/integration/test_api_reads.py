@@ -12,14 +12,11 @@ from flows.transition import run_transition
 from infra.db import session_scope
 from infra.security import hash_password
 from infra.settings import get_settings
-from models.catalog import load_catalog
 from models.enums import Role, SchoolEvent, UnitLevel
 from models.org import Person, Unit
-from models.simulation import DemoScript
 from models.transition import TransitionRequest
 from tasks.demo_setup import DEMO_PASSWORD
-
-CATALOG = {e.code: e for e in load_catalog()}
+from tests.support.plans import plan_of
 
 
 @pytest.fixture
@@ -27,7 +24,7 @@ def api(database, prefect_harness, campaign_code):
     set_up_demo_campaign(campaign_code, "yanzhou-2022", schools=3, teachers=1)
     run_transition(TransitionRequest(campaign=campaign_code, county="DEMO-C1-X1", school="DEMO-X1-S002",
                                      event=SchoolEvent.SUBMIT_PLAN, actor="admin",
-                                     payload={"plan": DemoScript(1, ["DEMO-X1-S002"]).plan("DEMO-X1-S002", CATALOG)}))
+                                     payload={"plan": plan_of(campaign_code, "DEMO-X1-S002")}))
     with session_scope() as session:
         if not session.scalars(select(Unit).where(Unit.code == "ELSEWHERE")).first():
             other = Unit(code="ELSEWHERE", name="别的县", level=UnitLevel.COUNTY)

@@ -10,13 +10,12 @@ from flows.transition import run_transition
 from infra.db import session_scope
 from infra.security import hash_password
 from infra.service_tokens import create_token
-from models.catalog import load_catalog
 from models.campaign import Campaign
 from models.enums import Role, SchoolEvent, UnitLevel
 from models.org import Person, Unit
-from models.simulation import DemoScript
 from models.transition import TransitionRequest
 from tasks.demo_setup import DEMO_PASSWORD
+from tests.support.plans import plan_of
 
 # In scope: people of the demo tree. Out of scope: the same roles in another province's tree.
 IN_SCOPE = {
@@ -58,7 +57,7 @@ def _outsiders_and_passwords(campaign_code: str) -> dict[Role, str]:
 @pytest.fixture
 def world(database, prefect_harness, campaign_code):
     set_up_demo_campaign(campaign_code, "yanzhou-2022", schools=2, teachers=1)
-    plan = DemoScript(1, ["DEMO-X1-S001"]).plan("DEMO-X1-S001", {e.code: e for e in load_catalog()})
+    plan = plan_of(campaign_code, "DEMO-X1-S001")
     run_transition(TransitionRequest(campaign=campaign_code, county="DEMO-C1-X1", school="DEMO-X1-S001",
                                      event=SchoolEvent.SUBMIT_PLAN, actor="admin", payload={"plan": plan}))
     outsiders = _outsiders_and_passwords(campaign_code)

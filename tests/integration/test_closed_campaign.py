@@ -26,15 +26,14 @@ from models.hours import HourKind, HourRecord
 from models.human_task import HumanTask
 from models.outbox import OutboxEntry, OutboxStatus
 from models.policy import Policy
-from models.simulation import DemoScript
 from models.transition import TransitionRequest
 from tests.integration.test_evidence_api import (  # noqa: F401 (local_store: the fixture, used by name)
     MP4, PDF, TEACHER, auth as bearer, local_store, promise, send,
 )
 from tests.integration.test_inbox import auth, review_task
+from tests.support.plans import plan_of
 
 SCHOOL, COUNTY = "DEMO-X1-S001", "DEMO-C1-X1"
-PLAN = DemoScript(1, [SCHOOL]).plan(SCHOOL, {e.code: e for e in load_catalog()})
 OFFICE = "demo-county-office"
 
 
@@ -48,7 +47,7 @@ def campaign(database, prefect_harness, campaign_code) -> str:
 
 def submit_plan(campaign: str) -> TransitionRequest:
     return TransitionRequest(campaign=campaign, county=COUNTY, school=SCHOOL, event=SchoolEvent.SUBMIT_PLAN,
-                             actor="admin", payload={"plan": PLAN}, expected_version=1)
+                             actor="admin", payload={"plan": plan_of(campaign)}, expected_version=1)
 
 
 def close(campaign: str) -> None:
@@ -226,7 +225,8 @@ def test_evidence_uploads_answer_409_and_record_nothing(campaign, local_store):
     started = http.post("/evidence/uploads", json=promise(campaign, MP4), headers=teacher)
     assert started.status_code == 201, started.text
     assert send(started.json()["ticket"], MP4).status_code == 204
-    uploads = count(EvidenceUpload, campaign_id=campaign_id(campaign))
+    uploads = count(EvidenceUpload, campaign_id=campaign_id(campaign))  # the plan's three files and this one
+    recorded = count(Evidence, campaign_id=campaign_id(campaign))  # the plan's three files
     close(campaign)
 
     closed_problem(http.post(started.json()["links"]["complete"], headers=teacher), campaign)
@@ -236,7 +236,7 @@ def test_evidence_uploads_answer_409_and_record_nothing(campaign, local_store):
     direct = http.post("/evidence", data={k: v for k, v in fields.items() if k != "size"},
                        files={"file": ("教学反思.pdf", PDF, "application/pdf")}, headers=teacher)
     closed_problem(direct, campaign)
-    assert count(EvidenceUpload, campaign_id=campaign_id(campaign)) == uploads == 1
-    assert count(Evidence, campaign_id=campaign_id(campaign)) == 0
-    listed = http.get("/evidence", params={"campaign": campaign}, headers=teacher)
-    assert listed.status_code == 200 and listed.json()["total"] == 0
+    assert count(EvidenceUpload, campaign_id=campaign_id(campaign)) == uploads == 4
+    assert count(Evidence, campaign_id=campaign_id(campaign)) == recorded == 3
+    listed = http.get("/evidence", params={"campaign": campaign}, headers=teacher)  # school-wide files: the plan's
+    assert listed.status_code == 200 and [e["item"] for e in listed.json()["items"]] == ["plan"] * 3

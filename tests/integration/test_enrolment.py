@@ -14,8 +14,10 @@ from models.campaign import TeacherEnrolment
 from models.catalog import load_catalog
 from models.enums import Role, UnitLevel
 from models.org import Person, Unit
+from models.plan import PLAN_FILES
 from models.policy import load_preset
 from tasks.demo_setup import DEMO_PASSWORD, insert_demo_campaign
+from tests.support.plans import plan_of
 
 http = TestClient(app)
 
@@ -104,11 +106,10 @@ def test_a_teacher_who_moves_school_is_transferred_by_the_roster_sync(campaign):
 
 def test_the_admin_files_the_first_plan_from_the_plan_submission_task(campaign, prefect_harness):
     from flows.dispatch import dispatch_once
-    from models.simulation import DemoScript
 
     admin = auth("DEMO-X1-S001-admin")
     (task,) = http.get("/tasks", params={"campaign": campaign, "kind": "plan_submission"}, headers=admin).json()["items"]
-    plan = DemoScript(1, ["DEMO-X1-S001"]).plan("DEMO-X1-S001", {e.code: e for e in load_catalog()})
+    plan = plan_of(campaign, "DEMO-X1-S001")
     answer = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_submission", "plan": plan}, headers=admin)
     assert answer.status_code == 202, answer.text
     dispatch_once()
@@ -116,3 +117,40 @@ def test_the_admin_files_the_first_plan_from_the_plan_submission_task(campaign, 
     reviews = http.get("/tasks", params={"campaign": campaign, "kind": "plan_review"},
                        headers=auth("demo-county-office")).json()["items"]
     assert [r["school"]["code"] for r in reviews] == ["DEMO-X1-S001"]
+
+
+def test_a_returned_plan_keeps_its_documents_beside_the_revision(campaign, prefect_harness):
+    from flows.dispatch import dispatch_once
+    from tests.support.plans import uploaded_plan
+
+    admin, office = auth("DEMO-X1-S001-admin"), auth("demo-county-office")
+
+    def open_task(kind, headers):
+        (task,) = http.get("/tasks", params={"campaign": campaign, "kind": kind}, headers=headers).json()["items"]
+        return task
+
+    first = uploaded_plan(campaign, "DEMO-X1-S001", seed=1)
+    http.post(f"/tasks/{open_task('plan_submission', admin)['id']}/complete", headers=admin,
+              json={"kind": "plan_submission", "plan": first})
+    dispatch_once()
+    http.post(f"/tasks/{open_task('plan_review', office)['id']}/complete", headers=office,
+              json={"kind": "plan_review", "outcome": "return", "reason": "研修主题与发展规划不一致"})
+    dispatch_once()
+    revision = open_task("plan_revision", admin)
+    (returned,) = http.get(f"/tasks/{revision['id']}", headers=admin).json()["plans"]
+    assert {d["field"]: d["evidence_id"] for d in returned["documents"]} == {f: first[f] for f in PLAN_FILES}
+
+    second = {**uploaded_plan(campaign, "DEMO-X1-S001", seed=2), "micro_abilities": first["micro_abilities"]}
+    refused = http.post(f"/tasks/{revision['id']}/complete", headers=admin,  # another school's file is refused
+                        json={"kind": "plan_revision", "plan": {**second, "research_plan": 10**9}})
+    assert refused.status_code == 202
+    dispatch_once()
+    status = http.get(refused.headers["location"], headers=admin).json()
+    assert status["status"] == "refused" and f"evidence {10**9} is not a plan file" in status["error"]
+    http.post(f"/tasks/{revision['id']}/complete", headers=admin, json={"kind": "plan_revision", "plan": second})
+    dispatch_once()
+    newest, earlier = http.get(f"/tasks/{open_task('plan_review', office)['id']}", headers=office).json()["plans"]
+    assert [d["evidence_id"] for d in newest["documents"]] == [second[f] for f in PLAN_FILES]
+    assert [d["evidence_id"] for d in earlier["documents"]] == [first[f] for f in PLAN_FILES]
+    assert set(second[f] for f in PLAN_FILES).isdisjoint(first[f] for f in PLAN_FILES)
+    assert http.get(earlier["documents"][0]["download"], headers=office).status_code == 200

@@ -13,22 +13,20 @@ from flows.transition import run_transition
 from infra import repository as repo
 from infra.db import session_scope
 from models.audit import AuditEntry
-from models.catalog import load_catalog
 from models.enums import SchoolEvent, SchoolState
 from models.outbox import OutboxEntry, OutboxStatus
-from models.simulation import DemoScript
 from models.transition import TransitionRequest
 from tasks.demo_setup import DEMO_PASSWORD
+from tests.support.plans import plan_of
 
 SCHOOL = "DEMO-X1-S001"
-PLAN = DemoScript(1, [SCHOOL]).plan(SCHOOL, {e.code: e for e in load_catalog()})
 
 
 @pytest.fixture
 def submitted(database, prefect_harness, campaign_code):
     set_up_demo_campaign(campaign_code, "yanzhou-2022", schools=2, teachers=1)
     run_transition(TransitionRequest(campaign=campaign_code, county="DEMO-C1-X1", school=SCHOOL,
-                                     event=SchoolEvent.SUBMIT_PLAN, actor="admin", payload={"plan": PLAN}))
+                                     event=SchoolEvent.SUBMIT_PLAN, actor="admin", payload={"plan": plan_of(campaign_code, SCHOOL)}))
     return TestClient(app), campaign_code
 
 
@@ -105,14 +103,14 @@ def test_a_refused_decision_reopens_the_task_with_its_reason(submitted):
     dispatch_once()
     admin = auth(http, f"{SCHOOL}-admin")
     revision = http.get("/tasks", params={"campaign": campaign}, headers=admin).json()["items"][0]
-    without_set = {k: v for k, v in PLAN.items() if k != "micro_abilities"}
+    without_set = {k: v for k, v in plan_of(campaign, SCHOOL).items() if k != "micro_abilities"}
     accepted = http.post(f"/tasks/{revision['id']}/complete", json={"kind": "plan_revision", "plan": without_set},
                          headers=admin)
     assert accepted.status_code == 202
     dispatch_once()
     assert entry_status(accepted.json()["id"])[0] == OutboxStatus.REFUSED
     status = http.get(accepted.headers["location"], headers=admin).json()
-    assert status["status"] == "refused" and "school_set_is_valid" in status["error"]
+    assert status["status"] == "refused" and "micro_abilities (the school's chosen set) is required" in status["error"]
     assert http.get(f"/tasks/{revision['id']}", headers=admin).json()["status"] == "open"
 
 

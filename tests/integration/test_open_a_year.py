@@ -2,6 +2,7 @@
 only: units, roster, campaign, enrolment, the school admins' plan-submission tasks, one plan filed with its three
 documents, and the county office's plan review showing them (SQLite and PostgreSQL)."""
 import csv
+import hashlib
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from api.app import app
 from flows.dispatch import dispatch_once
 from infra.db import engine_for
 from infra.settings import get_settings
+from models.plan import PLAN_FILES
 from tests.integration.conftest import PG_ADMIN_DSN
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -108,17 +110,47 @@ def test_a_county_opens_its_year_from_the_example_files(opened_year):
     (task,) = http.get("/tasks", params={"campaign": CAMPAIGN}, headers=admin).json()["items"]
     assert (task["kind"], task["school"]["code"]) == ("plan_submission", "YZ-S01")
     assert task["due_at"] <= "2027-12-31T16:00:00Z"
-    plan = {"development_plan": "兖州区实验小学信息化教育教学发展规划（2027—2029）：以混合学习环境为重点……",
-            "research_plan": "校本研修方案：每位教师线上不少于25学时、校本实践不少于25学时……",
-            "assessment_plan": "校本应用考核方案：教研组初评、学校复核……", "research_theme": "技术支持的学情分析",
-            "micro_abilities": SCHOOL_SET}
+    incomplete = http.post(f"/tasks/{task['id']}/complete", headers=admin, json={
+        "kind": "plan_submission", "plan": {"research_theme": "技术支持的学情分析", "environment": "全息"}})
+    assert incomplete.status_code == 422  # every missing or invalid part named at once
+    assert {e["field"].rsplit(".", 1)[-1] for e in incomplete.json()["errors"]} == {
+        "development_plan", "research_plan", "assessment_plan", "application_mode", "environment"}
+    files = {field: upload_plan_file(http, admin, f"YZ-S01 {title}.pdf") for field, title in PLAN_FILES.items()}
+    plan = {**files, "research_theme": "技术支持的学情分析", "application_mode": "轻、新技术融合",
+            "environment": "混合", "micro_abilities": SCHOOL_SET}
     filed = http.post(f"/tasks/{task['id']}/complete", json={"kind": "plan_submission", "plan": plan}, headers=admin)
     assert filed.status_code == 202, filed.text
     dispatch_once()
     (review,) = http.get("/tasks", params={"campaign": CAMPAIGN, "kind": "plan_review"}, headers=office).json()["items"]
     assert review["school"]["code"] == "YZ-S01"
+
+    # The county office reads the plan from its review task and downloads each document.
+    shown = http.get(f"/tasks/{review['id']}", headers=office).json()
+    (filing,) = shown["plans"]
+    assert (filing["filed_by"], filing["plan"]["environment"]) == (ADMIN, "混合")
+    assert {d["field"]: d["evidence_id"] for d in filing["documents"]} == files
+    for document in filing["documents"]:
+        link = http.get(document["download"], headers=office)
+        assert link.status_code == 200, link.text
+        body = http.get(link.json()["url"])
+        assert body.status_code == 200 and body.content == plan_pdf(document["original_name"])
     history = http.get(f"/campaigns/{CAMPAIGN}/schools/YZ-S01/history", headers=office).json()
     assert [e["event"] for e in history["entries"]] == ["enrol_school", "submit_plan"]
+
+
+def plan_pdf(name: str) -> bytes:
+    """A small PDF standing for a plan document."""
+    return b"%PDF-1.7\n" + name.encode() + b"\n%%EOF\n"
+
+
+def upload_plan_file(http, admin: dict, name: str) -> int:
+    """The school admin uploads one plan document through the evidence API: its evidence id."""
+    body = plan_pdf(name)
+    form = {"campaign": CAMPAIGN, "school": "YZ-S01", "item": "plan", "file_name": name,
+            "sha256": hashlib.sha256(body).hexdigest()}
+    answer = http.post("/evidence", data=form, files={"file": (name, body)}, headers=admin)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
 
 
 def test_scope_of_opening_and_enrolling(opened_year):

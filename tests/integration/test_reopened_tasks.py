@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import app
-from flows.demo import DemoDriver, set_up_demo_campaign
+from flows.demo import DemoDriver, file_plan_documents, set_up_demo_campaign
 from flows.dispatch import dispatch_once
 from infra import repository as repo
 from infra.db import session_scope
@@ -39,7 +39,8 @@ class Case:
 
 
 def _plan(driver, **changes):
-    plan = {**driver.script.plan(SCHOOL, driver._catalog()), **changes}
+    plan = {**driver.script.plan(SCHOOL, file_plan_documents(driver.run.roster.campaign, SCHOOL, driver.script),
+                                  driver._catalog()), **changes}
     return {k: v for k, v in plan.items() if v is not None}
 
 
@@ -77,7 +78,7 @@ CASES = {
     "plan_revision": Case(
         S.PLAN_SUBMITTED, "plan_revision", f"{SCHOOL}-admin",
         refused=lambda d: {"kind": "plan_revision", "plan": _plan(d, micro_abilities=["A1", "A3"])},
-        guard="school_set_is_valid",
+        guard="plan_is_complete",
         accepted=lambda d: {"kind": "plan_revision", "plan": _plan(d)},
         then=S.PLAN_SUBMITTED, prepare=_return_plan),
     "county_pass_below_the_mark": Case(

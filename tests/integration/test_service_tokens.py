@@ -14,15 +14,14 @@ from flows.transition import run_transition
 from infra.db import session_scope
 from infra.service_tokens import list_tokens
 from infra.unit_of_work import committed
-from models.catalog import load_catalog
 from models.clock import utcnow
 from models.enums import Role, SchoolEvent, UnitLevel
 from models.errors import InvalidRecords, InvalidServiceToken
 from models.org import Person, Unit
 from models.roster import RosterLine
 from models.service_token import ServiceToken
-from models.simulation import DemoScript
 from models.transition import TransitionRequest
+from tests.support.plans import plan_of
 
 SCHOOL = "DEMO-X1-S001"
 
@@ -31,7 +30,7 @@ SCHOOL = "DEMO-X1-S001"
 def live(database, prefect_harness, campaign_code):
     """A campaign whose first school waits on the county office's plan review."""
     set_up_demo_campaign(campaign_code, "yanzhou-2022", schools=2, teachers=1)
-    plan = DemoScript(1, [SCHOOL]).plan(SCHOOL, {e.code: e for e in load_catalog()})
+    plan = plan_of(campaign_code, SCHOOL)
     run_transition(TransitionRequest(campaign=campaign_code, county="DEMO-C1-X1", school=SCHOOL,
                                      event=SchoolEvent.SUBMIT_PLAN, actor="admin", payload={"plan": plan}))
     return TestClient(app), campaign_code

@@ -7,15 +7,13 @@ from flows.transition import run_transition
 from infra import repository as repo
 from infra.db import session_scope
 from models.audit import AuditEntry
-from models.catalog import load_catalog
 from models.enums import SchoolEvent as E, SchoolState as S, TaskKind, TaskStatus
 from models.errors import DomainError, GuardRejected, IllegalTransition, StaleState
 from models.human_task import HumanTask
-from models.simulation import DemoScript
 from models.transition import TransitionRequest
+from tests.support.plans import plan_of
 
 SCHOOL = "DEMO-X1-S001"
-PLAN = DemoScript(1, [SCHOOL]).plan(SCHOOL, {e.code: e for e in load_catalog()})
 
 
 @pytest.fixture
@@ -44,7 +42,7 @@ def open_task(tasks, kind):
 
 
 def test_applying_the_same_request_twice_changes_nothing_the_second_time(campaign):
-    submit = request(campaign, E.SUBMIT_PLAN, {"plan": PLAN}, expected_version=1)
+    submit = request(campaign, E.SUBMIT_PLAN, {"plan": plan_of(campaign)}, expected_version=1)
     first = run_transition(submit)
     second = run_transition(submit)
     assert (first.to_state, first.duplicate) == (S.PLAN_SUBMITTED, False)
@@ -57,7 +55,7 @@ def test_applying_the_same_request_twice_changes_nothing_the_second_time(campaig
 
 
 def test_completing_the_task_closes_it_and_opens_the_next(campaign):
-    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": PLAN}, expected_version=1))
+    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": plan_of(campaign)}, expected_version=1))
     review = open_task(school(campaign)[3], TaskKind.PLAN_REVIEW)
     run_transition(request(campaign, E.RETURN_PLAN, {"reason": "主题不清"}, task_id=review.id))
     tasks = school(campaign)[3]
@@ -67,7 +65,7 @@ def test_completing_the_task_closes_it_and_opens_the_next(campaign):
 
 
 def test_a_stale_version_is_refused(campaign):
-    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": PLAN}, expected_version=1))
+    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": plan_of(campaign)}, expected_version=1))
     with pytest.raises(StaleState):
         run_transition(request(campaign, E.FILE_PLAN, expected_version=1))
     assert school(campaign)[:3] == (S.PLAN_SUBMITTED, 2, 1)
@@ -81,28 +79,28 @@ def test_an_illegal_event_names_state_and_event_and_leaves_no_trace(campaign):
 
 def test_a_guard_refusal_leaves_no_trace(campaign):
     with pytest.raises(GuardRejected, match="plan_is_complete"):
-        run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": {**PLAN, "assessment_plan": ""}}))
+        run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": {**plan_of(campaign), "assessment_plan": None}}))
     assert school(campaign)[:3] == (S.PLAN_DRAFTING, 1, 0)
 
 
 def test_a_task_of_another_school_is_refused(campaign):
-    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": PLAN}, school="DEMO-X1-S002"))
+    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": plan_of(campaign, "DEMO-X1-S002")}, school="DEMO-X1-S002"))
     other_task = open_task(school(campaign, "DEMO-X1-S002")[3], TaskKind.PLAN_REVIEW)
-    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": PLAN}))
+    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": plan_of(campaign)}))
     with pytest.raises(DomainError, match="not an open task"):
         run_transition(request(campaign, E.FILE_PLAN, task_id=other_task.id))
     assert school(campaign)[:3] == (S.PLAN_SUBMITTED, 2, 1)
 
 
 def test_close_out_ends_the_school_and_cancels_its_tasks(campaign):
-    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": PLAN}))
+    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": plan_of(campaign)}))
     outcome = run_transition(request(campaign, E.CLOSE_OUT))
     state, _, _, tasks = school(campaign)
     assert outcome.to_state == state == S.INCOMPLETE
     assert [(t.kind, t.status) for t in tasks] == [(TaskKind.PLAN_SUBMISSION, TaskStatus.CANCELLED),
                                                    (TaskKind.PLAN_REVIEW, TaskStatus.CANCELLED)]
     with pytest.raises(IllegalTransition):
-        run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": PLAN}))
+        run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": plan_of(campaign)}))
 
 
 def test_of_two_concurrent_decisions_exactly_one_wins(campaign):
@@ -110,7 +108,7 @@ def test_of_two_concurrent_decisions_exactly_one_wins(campaign):
 
     from models.audit import verify_chain
 
-    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": PLAN}, expected_version=1))
+    run_transition(request(campaign, E.SUBMIT_PLAN, {"plan": plan_of(campaign)}, expected_version=1))
     contenders = [request(campaign, E.FILE_PLAN, expected_version=2),
                   request(campaign, E.RETURN_PLAN, {"reason": "并发"}, expected_version=2)]
 

@@ -15,17 +15,25 @@ from models.enums import SchoolEvent, SchoolState, TaskKind, TaskStatus, UnitLev
 from models.errors import CampaignClosed, DomainError, StaleState
 from models.human_task import HumanTask
 from models.simulation import DemoScript
+from models.evidence import Evidence
+from models.plan import PLAN_FILES
 from models.transition import TransitionRequest
+from tests.support.plans import recorded_plan_files
 
 CATALOG = {e.code: e for e in load_catalog()}
 
 
 def request(demo, school: str, event: SchoolEvent, **kw) -> TransitionRequest:
     payload = kw.pop("payload", None)
-    if payload is None and event == SchoolEvent.SUBMIT_PLAN:
-        payload = {"plan": DemoScript(0, [school]).plan(school, CATALOG)}
     return TransitionRequest(campaign=demo.campaign, county=demo.county, school=school, event=event, actor="tester",
                              payload=payload or {}, **kw)
+
+
+def filing(uow, demo, school: str, **kw) -> TransitionRequest:
+    """The school files its plan, its three documents recorded as its plan files."""
+    files = recorded_plan_files(uow.session, demo.campaign, school)
+    return request(demo, school, SchoolEvent.SUBMIT_PLAN,
+                   payload={"plan": DemoScript(0, [school]).plan(school, files, CATALOG)}, **kw)
 
 
 def apply(uow, req: TransitionRequest):
@@ -55,7 +63,7 @@ def audit(uow) -> list[AuditEntry]:
 def test_a_move_moves_the_school_opens_its_task_and_seals_an_audit_entry_onto_the_head(uow, demo):
     school = demo.schools[0]
     head = repo.chain_head(uow.session)
-    outcome = apply(uow, request(demo, school, SchoolEvent.SUBMIT_PLAN, expected_version=1))
+    outcome = apply(uow, filing(uow, demo, school, expected_version=1))
     enrolment = repo.school_enrolment(uow.session, demo.campaign, school)
     uow.session.refresh(enrolment)
     assert (outcome.from_state, outcome.to_state, outcome.version, outcome.duplicate) == (
@@ -76,7 +84,7 @@ def test_a_move_moves_the_school_opens_its_task_and_seals_an_audit_entry_onto_th
 
 def test_the_decided_task_is_completed_the_waiting_ones_cancelled_and_the_next_one_opened(uow, demo):
     school = demo.schools[0]
-    apply(uow, request(demo, school, SchoolEvent.SUBMIT_PLAN))
+    apply(uow, filing(uow, demo, school))
     (review,) = tasks_of(uow, school, demo)
     outcome = apply(uow, request(demo, school, SchoolEvent.RETURN_PLAN, payload={"reason": "方案不完整"},
                                  task_id=review.id))
@@ -91,8 +99,8 @@ def test_the_decided_task_is_completed_the_waiting_ones_cancelled_and_the_next_o
 
 
 def test_a_task_of_another_school_is_refused_and_nothing_moves(uow, demo):
-    apply(uow, request(demo, demo.schools[0], SchoolEvent.SUBMIT_PLAN))
-    apply(uow, request(demo, demo.schools[1], SchoolEvent.SUBMIT_PLAN))
+    apply(uow, filing(uow, demo, demo.schools[0]))
+    apply(uow, filing(uow, demo, demo.schools[1]))
     (other_task,) = tasks_of(uow, demo.schools[1], demo)
     with pytest.raises(DomainError, match=f"task {other_task.id} is not an open task of school"):
         apply(uow, request(demo, demo.schools[0], SchoolEvent.FILE_PLAN, task_id=other_task.id))
@@ -100,11 +108,11 @@ def test_a_task_of_another_school_is_refused_and_nothing_moves(uow, demo):
 
 def test_a_move_at_a_version_the_school_has_left_is_refused(uow, demo):
     school = demo.schools[0]
-    stale = moves.read_school(uow, request(demo, school, SchoolEvent.SUBMIT_PLAN))  # at version 1
-    apply(uow, request(demo, school, SchoolEvent.SUBMIT_PLAN, expected_version=1))
+    stale = moves.read_school(uow, filing(uow, demo, school))  # at version 1
+    apply(uow, filing(uow, demo, school, expected_version=1))
     with pytest.raises(StaleState, match="at version 2, not 1"):
         moves.read_school(uow, request(demo, school, SchoolEvent.FILE_PLAN, expected_version=1))
-    other = request(demo, school, SchoolEvent.SUBMIT_PLAN, command_key="another-submission")
+    other = filing(uow, demo, school, command_key="another-submission")
     snapshot = moves.SchoolSnapshot(**{**stale.__dict__, "command_key": "another-submission"})
     with pytest.raises(StaleState, match="changed while 'submit_plan' was being applied"):
         moves.record_move(uow, other, snapshot, SchoolState.PLAN_SUBMITTED, None)
@@ -113,7 +121,7 @@ def test_a_move_at_a_version_the_school_has_left_is_refused(uow, demo):
 
 def test_a_duplicate_command_key_answers_the_prior_outcome_and_writes_nothing(uow, demo):
     school = demo.schools[0]
-    req = request(demo, school, SchoolEvent.SUBMIT_PLAN, expected_version=1)
+    req = filing(uow, demo, school, expected_version=1)
     snapshot = moves.read_school(uow, req)
     first = moves.record_move(uow, req, snapshot, SchoolState.PLAN_SUBMITTED, "run-1")
     again = moves.record_move(uow, req, snapshot, SchoolState.PLAN_SUBMITTED, "run-2")  # e.g. a Prefect retry
@@ -126,7 +134,7 @@ def test_a_duplicate_command_key_answers_the_prior_outcome_and_writes_nothing(uo
 
 def test_no_move_in_a_closed_campaign(uow, demo):
     school = demo.schools[0]
-    req = request(demo, school, SchoolEvent.SUBMIT_PLAN)
+    req = filing(uow, demo, school)
     snapshot = moves.read_school(uow, req)
     campaign = repo.campaign_by_code(uow.session, demo.campaign)
     closeout_queries.freeze(uow.session, campaign.id, campaign.created_at)
@@ -137,7 +145,7 @@ def test_no_move_in_a_closed_campaign(uow, demo):
 
 
 def test_a_close_out_batch_moves_every_live_school_cancels_its_tasks_and_chains_one_entry_each(uow, demo):
-    apply(uow, request(demo, demo.schools[0], SchoolEvent.SUBMIT_PLAN))
+    apply(uow, filing(uow, demo, demo.schools[0]))
     campaign = repo.campaign_by_code(uow.session, demo.campaign)
     closeout_queries.freeze(uow.session, campaign.id, campaign.created_at)
     closed = moves.close_out_next_schools(uow, "closer", campaign.id, demo.campaign, "run-9", 10)
@@ -221,3 +229,37 @@ def test_a_close_out_racing_a_move_is_stale_not_closed_so_the_batch_is_tried_aga
                        to_state=SchoolState.INCOMPLETE, version=enrolment.version - 1, actor="closer", command_key="k")
     with pytest.raises(StaleState, match="batch is rolled back|changed while"):
         move_schools(uow.session, [raced], campaign.created_at, None, closing_campaign=True)
+
+
+def test_a_plan_task_shows_every_filing_newest_first_with_its_documents(uow, demo):
+    from application.plan_filings import task_plans
+    from models.errors import NotFound
+
+    school = demo.schools[0]
+    first = filing(uow, demo, school)
+    apply(uow, first)
+    (review,) = tasks_of(uow, school, demo)
+    apply(uow, request(demo, school, SchoolEvent.RETURN_PLAN, payload={"reason": "方案不完整"}, task_id=review.id))
+    revision = tasks_of(uow, school, demo)[-1]
+    office = repo.principal_of(uow.session, "demo-county-office")[0]
+    (returned,) = task_plans(uow, office, revision.id)
+    assert [d.field for d in returned.documents] == ["development_plan", "research_plan", "assessment_plan"]
+    assert [d.evidence.id for d in returned.documents] == [first.payload["plan"][f] for f in PLAN_FILES]
+
+    old = returned.documents[0].evidence
+    newer = Evidence(campaign_id=old.campaign_id, school_enrolment_id=old.school_enrolment_id, item=old.item,
+                     key=f"{old.key}-v2", version_id="v2", size=old.size, sha256=old.sha256,
+                     content_type=old.content_type, original_name="发展规划（修订）.pdf", uploaded_by=old.uploaded_by)
+    uow.session.add(newer)
+    uow.session.flush()
+    second = filing(uow, demo, school)
+    second = second.model_copy(update={"payload": {"plan": {**second.payload["plan"], "development_plan": newer.id}}})
+    apply(uow, second)
+    latest = tasks_of(uow, school, demo)[-1]
+    newest, earlier = task_plans(uow, office, latest.id)
+    assert (newest.documents[0].evidence.id, earlier.documents[0].evidence.id) == (newer.id, first.payload["plan"][
+        "development_plan"])
+    assert newest.filed_at >= earlier.filed_at and newest.plan["development_plan"] == newer.id
+    outsider = repo.principal_of(uow.session, f"{demo.schools[1]}-admin")[0]
+    with pytest.raises(NotFound):
+        task_plans(uow, outsider, latest.id)

@@ -12,12 +12,20 @@ YANZHOU = load_preset("yanzhou-2022")
 ZHUZHOU = load_preset("zhuzhou-2021")
 CATALOG = {e.code: e for e in load_catalog()}
 SCHOOL_SET = ["A1", "A3", "A5", "B2", "B4", "B6", "C3", "C4", "C5"]
-PLAN = {"development_plan": "规划", "research_plan": "研修方案", "assessment_plan": "考核方案", "research_theme": "主题",
-        "micro_abilities": SCHOOL_SET}
+PLAN = {"development_plan": 11, "research_plan": 12, "assessment_plan": 13, "research_theme": "主题",
+        "application_mode": "智慧教育", "environment": "智慧", "micro_abilities": SCHOOL_SET}
+PLAN_FILES = frozenset({11, 12, 13, 14})  # the school's uploaded plan files
 
 
-def ctx(state, payload=None, teachers=(), policy=YANZHOU):
-    return TransitionContext(state, payload or {}, policy, tuple(teachers), CATALOG, tuple(SCHOOL_SET))
+def ctx(state, payload=None, teachers=(), policy=YANZHOU, plan_files=PLAN_FILES):
+    return TransitionContext(state, payload or {}, policy, tuple(teachers), CATALOG, tuple(SCHOOL_SET),
+                             plan_files=plan_files)
+
+
+def refusal(context, event) -> str:
+    with pytest.raises(GuardRejected) as raised:
+        decide(context, event)
+    return raised.value.reason
 
 
 def trained(online=25.0, practice=25.0, result=None, choices=("A1", "B2", "C4")):
@@ -34,10 +42,32 @@ def rejected_by(context, event) -> str:
     return raised.value.guard
 
 
-def test_plan_needs_all_four_documents():
+def test_plan_needs_its_three_files_theme_mode_and_environment():
     assert decide(ctx(S.PLAN_DRAFTING, {"plan": PLAN}), E.SUBMIT_PLAN) == S.PLAN_SUBMITTED
+    assert decide(ctx(S.PLAN_RETURNED, {"plan": {**PLAN, "research_plan": 14}}), E.SUBMIT_PLAN) == S.PLAN_SUBMITTED
     assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": {**PLAN, "research_theme": "  "}}), E.SUBMIT_PLAN) == "plan_is_complete"
-    assert rejected_by(ctx(S.PLAN_RETURNED, {}), E.SUBMIT_PLAN) == "plan_is_complete"
+    assert refusal(ctx(S.PLAN_RETURNED, {}), E.SUBMIT_PLAN) == "payload.plan is missing"
+
+
+def test_a_plan_refusal_names_every_missing_or_invalid_part_at_once():
+    bad = {"development_plan": 99, "research_plan": 12, "assessment_plan": 12, "research_theme": "",
+           "application_mode": "远程", "micro_abilities": SCHOOL_SET[:7]}
+    assert refusal(ctx(S.PLAN_DRAFTING, {"plan": bad}), E.SUBMIT_PLAN) == "; ".join([
+        "development_plan (学校信息化教育教学发展规划): evidence 99 is not a plan file uploaded for this school",
+        "assessment_plan names the same file as research_plan",
+        "research_theme (研修主题) is missing",
+        "application_mode '远程' is not one of 智慧教育 / 轻、新技术融合",
+        "environment is missing (one of 多媒体 / 混合 / 智慧)",
+        "school_set_size: 7 micro-abilities chosen; at least 8 needed"])
+    text = {**PLAN, "development_plan": "规划全文", "research_plan": True}
+    assert refusal(ctx(S.PLAN_DRAFTING, {"plan": text}), E.SUBMIT_PLAN).split("; ") == [
+        "development_plan (学校信息化教育教学发展规划) must be the id of an uploaded plan file, not str",
+        "research_plan (校本研修方案) must be the id of an uploaded plan file, not bool"]
+
+
+def test_another_schools_plan_file_is_not_this_schools():
+    assert "evidence 11 is not a plan file" in refusal(
+        ctx(S.PLAN_DRAFTING, {"plan": PLAN}, plan_files=frozenset({12, 13})), E.SUBMIT_PLAN)
 
 
 @pytest.mark.parametrize("event,state", [(E.RETURN_PLAN, S.PLAN_SUBMITTED), (E.FAIL_SPOT_CHECK, S.SPOT_CHECK),
@@ -104,10 +134,10 @@ def test_yanzhou_plan_needs_8_to_10_micro_abilities_spanning_three_environments(
     # 003: 选取 8-10 项微能力…涵盖多媒体教学环境、混合学习环境、智慧学习环境
     seven = {**PLAN, "micro_abilities": SCHOOL_SET[:7]}
     no_smart = {**PLAN, "micro_abilities": ["A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3"]}
-    assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": seven}), E.SUBMIT_PLAN) == "school_set_is_valid"
-    assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": no_smart}), E.SUBMIT_PLAN) == "school_set_is_valid"
+    assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": seven}), E.SUBMIT_PLAN) == "plan_is_complete"
+    assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": no_smart}), E.SUBMIT_PLAN) == "plan_is_complete"
     without_set = {k: v for k, v in PLAN.items() if k != "micro_abilities"}
-    assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": without_set}), E.SUBMIT_PLAN) == "school_set_is_valid"
+    assert rejected_by(ctx(S.PLAN_DRAFTING, {"plan": without_set}), E.SUBMIT_PLAN) == "plan_is_complete"
     assert decide(ctx(S.PLAN_DRAFTING, {"plan": without_set}, policy=ZHUZHOU), E.SUBMIT_PLAN) == S.PLAN_SUBMITTED
 
 
