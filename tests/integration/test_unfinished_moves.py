@@ -52,8 +52,9 @@ def restore_store():
 
 def test_a_move_whose_evidence_hold_fails_stays_queued_and_is_finished_by_the_next_round(
         database, prefect_harness, campaign_code, tmp_path, monkeypatch, restore_store):
-    driver = _drive_to(campaign_code, S.COUNTY_ASSESSMENT)
     store = LocalEvidenceStore(tmp_path / "evidence", get_settings().secret_key.get_secret_value())
+    _use_store(monkeypatch, str(store.root))  # the plan's documents, filed while driving, are held with the rest
+    driver = _drive_to(campaign_code, S.COUNTY_ASSESSMENT)
     _record_evidence(campaign_code, store)
     http = TestClient(app)
     headers = _login(http, "demo-county-expert")
