@@ -15,13 +15,14 @@ from api.app import app
 from infra import repository as repo
 from infra.db import session_scope
 from models.org import Unit
+from tests.support.cli import cli_env
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _tisheng(database, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TISHENG_", "PREFECT_"))}
-    env.update(TISHENG_DATABASE_URL=database, TISHENG_DATA_DIR=os.environ["TISHENG_DATA_DIR"])
+    env = cli_env(drop=("TISHENG_", "PREFECT_"), TISHENG_DATABASE_URL=database,
+                  TISHENG_DATA_DIR=os.environ["TISHENG_DATA_DIR"])
     return subprocess.run([sys.executable, "-m", "tisheng_cli.main", "users", *args], env=env, capture_output=True,
                           text=True, timeout=300)
 
@@ -40,7 +41,7 @@ def _example_units() -> None:
 
 
 @pytest.fixture
-def imported(database, tmp_path):
+def imported(database, prefect_harness, tmp_path):
     _example_units()
     roster = str(EXAMPLES / "roster.csv")
     refused = _tisheng(database, "import", roster)

@@ -1,6 +1,5 @@
 """Enrolment on SQLite and PostgreSQL, through the HTTP API and the CLI: the region's office enrols schools with
 their teachers and plan_submission tasks, refusals name every bad code, the roster keeps teachers in step."""
-import os
 import subprocess
 import sys
 
@@ -18,6 +17,7 @@ from models.plan import PLAN_FILES
 from models.policy import load_preset
 from tasks.demo_setup import DEMO_PASSWORD, insert_demo_campaign
 from tests.support.plans import plan_of
+from tests.support.cli import cli_env
 
 http = TestClient(app)
 
@@ -71,12 +71,12 @@ def test_nobody_but_an_office_at_or_above_the_region_enrols(campaign, username):
     assert http.post(f"/campaigns/{campaign}/roster-sync", headers=auth(username)).status_code == 403
 
 
-def test_the_cli_enrols_from_a_file_and_a_deactivated_teacher_is_withdrawn(campaign, tmp_path):
+def test_the_cli_enrols_from_a_file_and_a_deactivated_teacher_is_withdrawn(campaign, prefect_harness, tmp_path):
     listing = tmp_path / "schools.csv"
     listing.write_text(f"school_code\n{campaign}-new1\n{campaign}-new2\n", encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "tisheng_cli.main", "campaign", "enrol", campaign, "--schools",
                            str(listing)], capture_output=True, text=True, timeout=120,
-                          env={k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")})
+                          env=cli_env())
     assert done.returncode == 0, done.stderr
     assert "enrolled 2 school(s) (0 already), 2 teacher(s), 2 plan_submission task(s)" in done.stdout
     teacher = f"{campaign}-new2-t1"
@@ -89,7 +89,7 @@ def test_the_cli_enrols_from_a_file_and_a_deactivated_teacher_is_withdrawn(campa
     bad.write_text("school_code\nX\nX\n", encoding="utf-8")
     refused = subprocess.run([sys.executable, "-m", "tisheng_cli.main", "campaign", "enrol", campaign, "--schools",
                               str(bad)], capture_output=True, text=True, timeout=120,
-                             env={k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")})
+                             env=cli_env())
     assert refused.returncode == 2 and "line 3: 'X' is listed already on line 2" in refused.stderr
 
 

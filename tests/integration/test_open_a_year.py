@@ -19,6 +19,7 @@ from infra.db import engine_for
 from infra.settings import get_settings
 from models.plan import PLAN_FILES
 from tests.integration.conftest import PG_ADMIN_DSN
+from tests.support.cli import cli_env
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 CAMPAIGN = "yz-2027"
@@ -56,7 +57,7 @@ def empty_database(request, tmp_path_factory):
 def tisheng(*args: str) -> subprocess.CompletedProcess:
     """The CLI as an office runs it, on the test's database and data directory."""
     done = subprocess.run([sys.executable, "-m", "tisheng_cli.main", *args], capture_output=True, text=True,
-                          timeout=300, env={k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")})
+                          timeout=300, env=cli_env())
     return done
 
 

@@ -18,6 +18,7 @@ from models.clock import utcnow
 from models.enums import TaskKind
 from models.human_task import HumanTask
 from tasks.demo_setup import DEMO_PASSWORD
+from tests.support.cli import cli_env
 
 LEADER = "DEMO-X1-S001-leader"
 
@@ -113,8 +114,8 @@ def test_deactivation_is_refused_outside_an_offices_unit(world, caller, target, 
 
 
 def _tisheng(database, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TISHENG_", "PREFECT_"))}
-    env.update(TISHENG_DATABASE_URL=database, TISHENG_DATA_DIR=os.environ["TISHENG_DATA_DIR"])
+    env = cli_env(drop=("TISHENG_", "PREFECT_"), TISHENG_DATABASE_URL=database,
+                  TISHENG_DATA_DIR=os.environ["TISHENG_DATA_DIR"])
     return subprocess.run([sys.executable, "-m", "tisheng_cli.main", "users", *args], env=env, capture_output=True,
                           text=True, timeout=300)
 
