@@ -6,7 +6,7 @@ from starlette.types import ASGIApp
 from api import docs, problems
 from api.headers import SecurityHeaders
 from api.problems import error_responses
-from api.routes import auth, campaigns, enrolment, evidence, notifications, people, tasks, units
+from api.routes import auth, campaigns, enrolment, evidence, me, notifications, people, tasks, units
 from infra.log_redaction import install_redaction, settings_secrets
 from infra.settings import get_settings
 
@@ -34,6 +34,7 @@ try:  # after uvicorn's and Prefect's logging set-up: the access log and every h
 except ValidationError:  # bad settings are reported by the first request that needs them; the patterns still apply
     install_redaction()
 app.include_router(auth.router)
+app.include_router(me.router)
 app.include_router(campaigns.router)
 app.include_router(enrolment.router)
 app.include_router(units.router)

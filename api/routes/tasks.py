@@ -148,7 +148,8 @@ def _named(pair: tuple[str, str] | None) -> Named | None:
     return Named(code=pair[0], name=pair[1]) if pair else None
 
 
-def _view(row: TaskRow, response: Response | None = None) -> TaskView:
+def task_view(row: TaskRow, response: Response | None = None) -> TaskView:
+    """A task row as the API shows it; with `response`, its ETag set."""
     if response is not None:
         response.headers["ETag"] = f'"{row.task.version}"'
     fields = {name: getattr(row.task, name) for name in TaskView.model_fields if name not in NAMED_FIELDS}
@@ -175,14 +176,14 @@ def list_tasks(
     """The caller's inbox: tasks inside their unit (their role's, or all for an office), by due date."""
     total, rows = inbox.list_tasks(uow, user, TaskFilter(
         campaign, kind, status or None, unit, due_before, due_after, sort.startswith("-"), page, page_size))
-    return TaskPage(total=total, page=page, page_size=page_size, items=[_view(t) for t in rows])
+    return TaskPage(total=total, page=page, page_size=page_size, items=[task_view(t) for t in rows])
 
 
 @router.get("/tasks/{task_id}", response_model=TaskView)
 def get_task(task_id: TaskId, uow: UowDep, user: CurrentUser, response: Response) -> TaskView:
     """One task, with its ETag (a plan task: the plans filed, with their documents); 404 for a task that is not in
     your listing."""
-    view = _view(inbox.read_task(uow, user, task_id), response)
+    view = task_view(inbox.read_task(uow, user, task_id), response)
     if view.kind in PLAN_TASKS:
         view.plans = [_filing(f) for f in plan_filings.task_plans(uow, user, task_id)]
     return view
@@ -201,7 +202,7 @@ def _change(task_id: int, uow, user, if_match, key, action, name: str) -> JSONRe
 
     def change() -> JSONResponse:
         row = action(uow, user, task_id, _version(if_match))
-        body = jsonable_encoder(_view(row))
+        body = jsonable_encoder(task_view(row))
         idempotency.remember(uow.session, user, key, request_hash, 200, body)
         uow.commit()
         return JSONResponse(body, headers={"ETag": f'"{row.task.version}"'})

@@ -10,9 +10,10 @@ from flows.transition import run_transition
 from infra.db import session_scope
 from infra.security import hash_password
 from infra.service_tokens import create_token
-from models.campaign import Campaign
+from models.campaign import Campaign, TeacherEnrolment
 from models.enums import Role, SchoolEvent, UnitLevel
 from models.org import Person, Unit
+from models.policy import Policy
 from models.transition import TransitionRequest
 from tasks.demo_setup import DEMO_PASSWORD
 from tests.support.plans import plan_of
@@ -79,7 +80,7 @@ TASK_ENDPOINTS = {"task", "claim", "complete", "reassign", "decision-missing"}
 
 def expected_in_scope(endpoint: str, role: Role) -> int:
     """The status an in-scope person of this role gets (the task is the county office's plan review)."""
-    if endpoint in ("me", "progress", "history", "list", "schools"):  # schools: those in the caller's unit
+    if endpoint in ("me", "my-year", "progress", "history", "list", "schools"):  # schools: those in the caller's unit
         return 200
     if endpoint in ("deactivate", "activate"):  # a teacher of the demo county: its county office and the city's
         return 200 if role in OFFICES else 403
@@ -111,7 +112,7 @@ def expected_in_scope(endpoint: str, role: Role) -> int:
 
 def call(http, endpoint, campaign, task_id, headers):
     """One request per endpoint; the state-changing ones are asked only where a refusal is expected."""
-    url = {"me": "/auth/me", "progress": f"/campaigns/{campaign}/progress",
+    url = {"me": "/auth/me", "my-year": "/me", "progress": f"/campaigns/{campaign}/progress",
            "history": f"/campaigns/{campaign}/schools/DEMO-X1-S001/history", "list": "/tasks",
            "task": f"/tasks/{task_id}", "decision-missing": "/decisions/999999",
            "summary": f"/campaigns/{campaign}/summary", "reports": f"/campaigns/{campaign}/closeout/reports",
@@ -137,7 +138,7 @@ def call(http, endpoint, campaign, task_id, headers):
                      headers=headers).status_code
 
 
-ENDPOINTS = ["me", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "schools",
+ENDPOINTS = ["me", "my-year", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "schools",
              "units", "campaigns", "campaign", "open-campaign", "enrol", "roster-sync", "deactivate", "activate", "reassign", "claim", "complete"]
 PERSON = "DEMO-X1-S002-t001"  # deactivated and activated again by the offices above it
 
@@ -150,7 +151,7 @@ def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: d
         if got != 401:
             found.append((endpoint, "no token", 401, got))
         for role, headers in outsiders.items():
-            want = 200 if endpoint in ("me", "list", "campaigns") else 404 if endpoint in TASK_ENDPOINTS else 403
+            want = 200 if endpoint in ("me", "my-year", "list", "campaigns") else 404 if endpoint in TASK_ENDPOINTS else 403
             got = call(http, endpoint, campaign, task_id, headers)
             if got != want:
                 found.append((endpoint, f"out-of-scope {role}", want, got))
@@ -202,3 +203,24 @@ def test_the_summary_starts_at_the_campaigns_region_even_for_a_reader_above_it(w
         rows = http.get(f"/campaigns/{campaign}/summary", headers=_login(http, IN_SCOPE[role])).json()["rows"]
         assert rows[0]["code"] == region and all(r["level"] != "province" or r["code"] == region for r in rows)
         assert sum(r["level"] == "school" for r in rows) == 2 and rows[0]["teachers"] == 2
+
+
+def test_me_shows_a_teacher_their_standing_and_an_office_its_inbox(world):
+    http, campaign, task_id, _ = world
+    answer = http.get("/me", headers=_login(http, IN_SCOPE[Role.TEACHER]))
+    assert answer.status_code == 200, answer.text
+    mine = next(e for e in answer.json()["enrolments"] if e["campaign"] == campaign)
+    with session_scope() as session:
+        teacher = session.scalars(select(TeacherEnrolment).join(Campaign, Campaign.id == TeacherEnrolment.campaign_id)
+                                  .join(Person, Person.id == TeacherEnrolment.teacher_id)
+                                  .where(Campaign.code == campaign, Person.username == IN_SCOPE[Role.TEACHER])).one()
+        hours = Policy.model_validate(session.get(Campaign, teacher.campaign_id).policy).hours
+    assert mine["school"]["code"] == "DEMO-X1-S001" and mine["school_state"] == "plan_submitted"
+    assert (mine["hours"]["online"], mine["hours"]["online_min"], mine["hours"]["total_min"]) == (
+        teacher.online_hours, hours.online_min, hours.total_min)
+    assert mine["choices"] == teacher.choices and mine["withdrawn"] is False
+    office = _login(http, IN_SCOPE[Role.COUNTY_OFFICE])
+    inbox = http.get("/tasks", headers=office).json()
+    me = http.get("/me", headers=office).json()
+    assert (me["role"], me["enrolments"], me["open_tasks"]) == ("county_office", [], inbox["total"])
+    assert [t["id"] for t in me["tasks"]] == [t["id"] for t in inbox["items"][:20]]

@@ -1,0 +1,82 @@
+"""GET /me: a person's own year — their open tasks and, as a teacher, choices, hours, submissions and grades."""
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from api.deps import CurrentUser, UowDep
+from api.problems import error_responses
+from api.routes.tasks import Named, TaskView, task_view
+from application import my_work as service
+
+router = APIRouter(tags=["me"], responses=error_responses(401))
+
+
+class SubmissionView(BaseModel):
+    """One of the teacher's submissions: a micro-ability's attempt, its status and grade (None until graded)."""
+
+    id: int
+    micro_ability: str
+    attempt: int
+    status: str
+    grade: str | None
+    submitted_at: datetime
+
+
+class HoursView(BaseModel):
+    """Credited hours against the policy's minimums; `shortfall` names what is still lacking, or is None."""
+
+    online: float
+    practice: float
+    online_min: float
+    practice_min: float
+    total_min: float
+    shortfall: str | None
+
+
+class EnrolmentView(BaseModel):
+    """A campaign the person takes part in as a teacher, and their standing in it."""
+
+    campaign: str
+    campaign_status: str
+    school: Named
+    school_state: str
+    withdrawn: bool
+    choices: list[str]
+    hours: HoursView
+    submissions: list[SubmissionView]
+    result: str | None
+
+
+class MyYearView(BaseModel):
+    """Who the caller is, how many tasks are open for them (the first 20 shown) and their teacher enrolments."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "username": "demo-teacher-1", "name": "教师1", "role": "teacher", "open_tasks": 0, "tasks": [],
+        "enrolments": [{"campaign": "demo-yanzhou-2022", "campaign_status": "open",
+                        "school": {"code": "DEMO-X1-S001", "name": "示范学校1"}, "school_state": "training",
+                        "withdrawn": False, "choices": ["A1", "B2", "C3"],
+                        "hours": {"online": 12.5, "practice": 0, "online_min": 25, "practice_min": 25,
+                                  "total_min": 50, "shortfall": "online 12.5 h < 25 h"},
+                        "submissions": [], "result": None}]}]})
+    username: str
+    name: str
+    role: str
+    open_tasks: int
+    tasks: list[TaskView]
+    enrolments: list[EnrolmentView]
+
+
+@router.get("/me", response_model=MyYearView)
+def my_year(uow: UowDep, user: CurrentUser) -> MyYearView:
+    """Your open tasks and, for each campaign you are enrolled in as a teacher, your choices, hours against the
+    policy with the shortfall, submissions and grades."""
+    year = service.my_year(uow, user)
+    return MyYearView(
+        username=user.username, name=user.name, role=user.role, open_tasks=year.open_tasks,
+        tasks=[task_view(t) for t in year.tasks], enrolments=[EnrolmentView(
+            campaign=e.campaign, campaign_status=e.campaign_status,
+            school=Named(code=e.school[0], name=e.school[1]), school_state=e.school_state, withdrawn=e.withdrawn,
+            choices=e.choices, hours=HoursView(**vars(e.hours)),
+            submissions=[SubmissionView(**vars(s)) for s in e.submissions], result=e.result)
+            for e in year.enrolments])
