@@ -1,11 +1,15 @@
-"""A person's own year at a glance (GET /me): who they are, their open tasks and, as a teacher, their standing."""
+"""A person's own year (GET /me): their open tasks and, as a teacher, their standing; a teacher's own choices."""
 from dataclasses import dataclass
 from datetime import datetime
 
 from application.inbox import list_tasks
 from infra import my_work as store
 from infra.task_views import TaskFilter, TaskRow
+from infra.teacher_work import catalog as teacher_catalog
 from infra.unit_of_work import UnitOfWork
+from models.choices import teacher_choice_violations
+from models.enums import CampaignStatus, SchoolState
+from models.errors import CampaignClosed, NotFound, RuleViolated, RulesViolated
 from models.org import Principal
 from models.policy import Policy
 from models.rules import TeacherStanding, hours_shortfall
@@ -64,18 +68,49 @@ def my_year(uow: UnitOfWork, user: Principal, task_page_size: int = 20) -> MyYea
     """The caller's open tasks (the first page of their inbox) and every teacher enrolment with its standing."""
     total, tasks = list_tasks(uow, user, TaskFilter(page_size=task_page_size))
     enrolled = store.teacher_enrolments(uow.session, user.id)
+    by_teacher = _submissions(uow, [t.id for t, *_ in enrolled])
+    enrolments = [_standing(row, by_teacher.get(row[0].id, [])) for row in enrolled]
+    return MyYear(user, total, tasks, enrolments)
+
+
+def choose_micro_abilities(uow: UnitOfWork, user: Principal, campaign: str, codes: list[str]) -> Enrolment:
+    """The teacher's micro-abilities for a campaign, set while their school is in training; a refusal names every
+    rule the choice breaks (count, duplicates, dimensions, the school's set, unknown codes)."""
+    row = store.teacher_enrolment_in(uow.session, user.id, campaign)
+    if row is None:
+        raise NotFound(f"you are not enrolled as a teacher in campaign '{campaign}'")
+    teacher, found, school_enrolment, _ = row
+    if found.status == CampaignStatus.CLOSED:
+        raise CampaignClosed(found.code, found.closed_at)
+    if teacher.withdrawn_at is not None:
+        raise RuleViolated("teacher_withdrawn", "you are withdrawn from this campaign")
+    if school_enrolment.state != SchoolState.TRAINING:
+        raise RuleViolated("choices_during_training", f"your school is in {school_enrolment.state}; micro-abilities "
+                                                      "are chosen while it is in training")
+    policy = Policy.model_validate(found.policy)
+    school_set = (school_enrolment.plan or {}).get("micro_abilities")
+    problems = teacher_choice_violations(codes, teacher_catalog(uow.session, found.id), policy.choices, school_set)
+    if problems:
+        raise RulesViolated(problems)
+    teacher.choices = list(codes)
+    uow.session.flush()
+    return _standing(row, _submissions(uow, [teacher.id]).get(teacher.id, []))
+
+
+def _submissions(uow: UnitOfWork, teacher_ids: list[int]) -> dict[int, list[SubmissionStanding]]:
     by_teacher: dict[int, list[SubmissionStanding]] = {}
-    for teacher_id, code, s in store.submissions(uow.session, [t.id for t, *_ in enrolled]):
+    for teacher_id, code, s in store.submissions(uow.session, teacher_ids):
         by_teacher.setdefault(teacher_id, []).append(SubmissionStanding(
             s.id, code, s.attempt, str(s.status), str(s.grade) if s.grade else None, s.submitted_at))
-    enrolments = []
-    for teacher, campaign, school_enrolment, school in enrolled:
-        rules = Policy.model_validate(campaign.policy).hours
-        standing = TeacherStanding(teacher.online_hours, teacher.practice_hours, teacher.result)
-        hours = HoursStanding(teacher.online_hours, teacher.practice_hours, rules.online_min, rules.practice_min,
-                              rules.total_min, hours_shortfall(standing, rules))
-        enrolments.append(Enrolment(
-            campaign.code, str(campaign.status), (school.code, school.name), str(school_enrolment.state),
-            teacher.withdrawn_at is not None, list(teacher.choices), hours, by_teacher.get(teacher.id, []),
-            str(teacher.result) if teacher.result else None))
-    return MyYear(user, total, tasks, enrolments)
+    return by_teacher
+
+
+def _standing(row: store.EnrolledRow, submissions: list[SubmissionStanding]) -> Enrolment:
+    teacher, campaign, school_enrolment, school = row
+    rules = Policy.model_validate(campaign.policy).hours
+    standing = TeacherStanding(teacher.online_hours, teacher.practice_hours, teacher.result)
+    hours = HoursStanding(teacher.online_hours, teacher.practice_hours, rules.online_min, rules.practice_min,
+                          rules.total_min, hours_shortfall(standing, rules))
+    return Enrolment(campaign.code, str(campaign.status), (school.code, school.name), str(school_enrolment.state),
+                     teacher.withdrawn_at is not None, list(teacher.choices), hours, submissions,
+                     str(teacher.result) if teacher.result else None)

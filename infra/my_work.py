@@ -8,17 +8,27 @@ from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission,
 from models.org import Unit
 
 
-def teacher_enrolments(session: Session, person_id: int) -> list[tuple[TeacherEnrolment, Campaign, SchoolEnrolment,
-                                                                       Unit]]:
+EnrolledRow = tuple[TeacherEnrolment, Campaign, SchoolEnrolment, Unit]
+
+
+def _enrolled(person_id: int):
+    return (select(TeacherEnrolment, Campaign, SchoolEnrolment, Unit)
+            .join(Campaign, Campaign.id == TeacherEnrolment.campaign_id)
+            .join(SchoolEnrolment, SchoolEnrolment.id == TeacherEnrolment.school_enrolment_id)
+            .join(Unit, Unit.id == SchoolEnrolment.school_id)
+            .where(TeacherEnrolment.teacher_id == person_id))
+
+
+def teacher_enrolments(session: Session, person_id: int) -> list[EnrolledRow]:
     """Every campaign the person is (or was) enrolled in as a teacher, newest year first."""
-    rows = session.execute(
-        select(TeacherEnrolment, Campaign, SchoolEnrolment, Unit)
-        .join(Campaign, Campaign.id == TeacherEnrolment.campaign_id)
-        .join(SchoolEnrolment, SchoolEnrolment.id == TeacherEnrolment.school_enrolment_id)
-        .join(Unit, Unit.id == SchoolEnrolment.school_id)
-        .where(TeacherEnrolment.teacher_id == person_id)
-        .order_by(Campaign.year.desc(), Campaign.code))
+    rows = session.execute(_enrolled(person_id).order_by(Campaign.year.desc(), Campaign.code))
     return [tuple(row) for row in rows]
+
+
+def teacher_enrolment_in(session: Session, person_id: int, campaign: str) -> EnrolledRow | None:
+    """The person's teacher enrolment in one campaign, with campaign, school enrolment and school; None if none."""
+    row = session.execute(_enrolled(person_id).where(Campaign.code == campaign)).first()
+    return tuple(row) if row else None
 
 
 def submissions(session: Session, teacher_ids: Sequence[int]) -> list[tuple[int, str, Submission]]:

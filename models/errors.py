@@ -80,6 +80,17 @@ class RuleViolated(DomainError):
         self.rule = rule
 
 
+class RulesViolated(DomainError):
+    """Several programme rules refuse one input; each is in `errors`, `field` naming the rule."""
+
+    status_code = 422
+    title = "Programme rules violated"
+
+    def __init__(self, problems: Sequence[RuleViolated]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.errors = [{"field": p.rule, "message": str(p).split(": ", 1)[1]} for p in problems]
+
+
 class InvalidRecords(DomainError):
     """An imported file has bad rows; nothing of it was imported."""
 

@@ -1,8 +1,10 @@
-"""GET /me: a person's own year — their open tasks and, as a teacher, choices, hours, submissions and grades."""
+"""GET /me: a person's own year — their open tasks and, as a teacher, choices, hours, submissions and grades; a
+teacher's own steps (PUT /campaigns/{c}/me/choices)."""
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import CurrentUser, UowDep
 from api.problems import error_responses
@@ -10,6 +12,7 @@ from api.routes.tasks import Named, TaskView, task_view
 from application import my_work as service
 
 router = APIRouter(tags=["me"], responses=error_responses(401))
+AbilityCode = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=r"^[^\x00-\x1f]+$")]
 
 
 class SubmissionView(BaseModel):
@@ -74,9 +77,29 @@ def my_year(uow: UowDep, user: CurrentUser) -> MyYearView:
     year = service.my_year(uow, user)
     return MyYearView(
         username=user.username, name=user.name, role=user.role, open_tasks=year.open_tasks,
-        tasks=[task_view(t) for t in year.tasks], enrolments=[EnrolmentView(
-            campaign=e.campaign, campaign_status=e.campaign_status,
-            school=Named(code=e.school[0], name=e.school[1]), school_state=e.school_state, withdrawn=e.withdrawn,
-            choices=e.choices, hours=HoursView(**vars(e.hours)),
-            submissions=[SubmissionView(**vars(s)) for s in e.submissions], result=e.result)
-            for e in year.enrolments])
+        tasks=[task_view(t) for t in year.tasks], enrolments=[_enrolment(e) for e in year.enrolments])
+
+
+class Choices(BaseModel):
+    """The micro-abilities a teacher takes this year, by code (003: three, from the school's set)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"micro_abilities": ["A1", "B2", "C3"]}]})
+    micro_abilities: list[AbilityCode] = Field(min_length=1, max_length=30)
+
+
+@router.put("/campaigns/{campaign}/me/choices", response_model=EnrolmentView,
+            responses=error_responses(400, 404, 409, 422))
+def choose_micro_abilities(campaign: str, body: Choices, uow: UowDep, user: CurrentUser) -> EnrolmentView:
+    """Set your micro-abilities for a campaign while your school is in training; a refusal (422) names every rule
+    the choice breaks in `errors` (count, duplicates, dimensions, the school's set, unknown codes). 404 when you are
+    not enrolled in it as a teacher."""
+    chosen = service.choose_micro_abilities(uow, user, campaign, body.micro_abilities)
+    uow.commit()
+    return _enrolment(chosen)
+
+
+def _enrolment(e: service.Enrolment) -> EnrolmentView:
+    return EnrolmentView(
+        campaign=e.campaign, campaign_status=e.campaign_status, school=Named(code=e.school[0], name=e.school[1]),
+        school_state=e.school_state, withdrawn=e.withdrawn, choices=e.choices, hours=HoursView(**vars(e.hours)),
+        submissions=[SubmissionView(**vars(s)) for s in e.submissions], result=e.result)
