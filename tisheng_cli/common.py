@@ -1,6 +1,7 @@
 """What every command shares: one-line errors, the start-up checks, progress bars, running an import, calling a
 service. Every command module imports this one; none imports `tisheng_cli.main` (it only assembles the app)."""
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn, TypeVar
@@ -34,8 +35,10 @@ def fail_lines(detail: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def prepare(log_level: str = "WARNING") -> None:
-    """Settings checked, Prefect pointed at the data dir (console quiet for one-shot commands), schema migrated."""
+def prepare(log_level: str = "WARNING", wait_for_database: bool = False) -> None:
+    """Settings checked, Prefect pointed at the data dir (console quiet for one-shot commands), schema migrated;
+    an unreachable database is a one-line error, or with `wait_for_database` (services) a line a second till it
+    answers."""
     try:
         settings = get_settings()
     except ValidationError as exc:
@@ -44,9 +47,19 @@ def prepare(log_level: str = "WARNING") -> None:
             for e in exc.errors()))
     configure_prefect_env(settings, log_level, quiet_console=log_level != "INFO")
     install_redaction(settings_secrets(settings))
+    from sqlalchemy.exc import OperationalError
+
     from infra.db import migrate
 
-    migrate()
+    while True:
+        try:
+            return migrate()
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).splitlines()[0]
+            if not wait_for_database:
+                fail(f"the database cannot be reached: {reason}", code=1)
+            err.print(f"the database cannot be reached: {reason}; retrying in 1 s", markup=False, highlight=False)
+            time.sleep(1)
 
 
 def call(service: Callable[..., T], *args, **kwargs) -> T:

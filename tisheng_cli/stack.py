@@ -151,17 +151,18 @@ def up(
 
 def dispatch(interval: Annotated[float, typer.Option(min=0.05, help="Seconds between polls when idle.")] = 1.0) -> None:
     """Apply decisions queued by the API, in bulk flow runs; an outage only delays them (runs until stopped)."""
-    prepare(log_level="INFO")
+    prepare(log_level="INFO", wait_for_database=True)
     from flows.dispatch import run_dispatcher
     from infra.prefect_env import fast_flow_runs
 
+    err.print(f"dispatch: polling the outbox every {interval:g} s", highlight=False)
     with fast_flow_runs():
         run_dispatcher(interval, on_error=lambda exc: err.print(f"dispatch: {type(exc).__name__}: {exc}; retrying"))
 
 
 def serve_flows() -> None:
     """Serve Tisheng's deployments on the Prefect server named by PREFECT_API_URL (runs until stopped)."""
-    prepare(log_level="INFO")
+    prepare(log_level="INFO", wait_for_database=True)
     from prefect import serve
 
     from flows.deployments import ensure_concurrency_limits, tisheng_deployments

@@ -183,9 +183,15 @@ class Services:
         """Start the API and wait until it answers."""
         return self.wait_for_api(self.launch_api(**extra))
 
-    def start_dispatcher(self) -> subprocess.Popen:
-        """Start `tisheng dispatch` polling every 0.1 s."""
-        return self._start("dispatcher", ["-m", "tisheng_cli.main", "dispatch", "--interval", "0.1"], {})
+    def start_dispatcher(self, wait: bool = True) -> subprocess.Popen:
+        """Start `tisheng dispatch` polling every 0.1 s; with `wait`, return once it polls (past its start-up)."""
+        process = self._start("dispatcher", ["-m", "tisheng_cli.main", "dispatch", "--interval", "0.1"], {})
+        if wait:
+            def polling() -> bool:
+                assert process.poll() is None, f"the dispatcher exited: {self.log('dispatcher')}"
+                return "dispatch: polling the outbox" in self.log("dispatcher")
+            wait_until(polling, 120, "the dispatcher to start polling", every=0.2)
+        return process
 
     def log(self, name: str) -> str:
         """The tail of a process's output."""

@@ -43,7 +43,7 @@ def test_dispatcher_killed_mid_bulk_run_applies_every_decision_once(shared_pg_da
         accepted.append(answer.json()["id"])
     assert len(accepted) == SCHOOLS and pending(campaign_code) == SCHOOLS
 
-    dispatcher = services.start_dispatcher()     # one round takes them all: one bulk run
+    dispatcher = services.start_dispatcher(wait=False)  # one round takes them all: one bulk run
     wait_until(lambda: moves_applied(campaign_code) >= 1, 120, "the bulk run's first applied decision", every=0.01)
     services.kill(dispatcher)
     done = moves_applied(campaign_code)

@@ -84,7 +84,7 @@ def test_postgres_restart_under_load_answers_503_then_applies_every_decision_onc
     api = services.launch_api()
     submitted_campaign(campaign_code, SCHOOLS)
     services.wait_for_api(api)
-    dispatcher = services.start_dispatcher()
+    dispatcher = services.start_dispatcher()       # past its start-up: the outage hits a polling dispatcher
     office = login(services.api_url)
     tasks = open_plan_reviews(services.api_url, office, campaign_code)
     assert len(tasks) == SCHOOLS
@@ -113,3 +113,27 @@ def test_postgres_restart_under_load_answers_503_then_applies_every_decision_onc
     wait_until(lambda: pending(campaign_code) == 0, 120, "the dispatcher to drain the outbox after the outage")
     assert dispatcher.poll() is None, "the dispatcher died in the outage"
     assert_settled(campaign_code, load.accepted.values())
+
+
+def test_a_dispatcher_started_while_postgres_is_down_waits_for_it_then_drains_the_outbox(own_pg_cluster, services,
+                                                                                          campaign_code):
+    api = services.launch_api()
+    submitted_campaign(campaign_code, 3)
+    services.wait_for_api(api)
+    office = login(services.api_url)
+    accepted = []
+    for task in open_plan_reviews(services.api_url, office, campaign_code):
+        answer = httpx.post(f"{services.api_url}/tasks/{task['id']}/complete", json=FILE, timeout=30,
+                            headers={**office, "Idempotency-Key": f"file-{task['id']}"})
+        assert answer.status_code == 202, answer.text
+        accepted.append(answer.json()["id"])
+    own_pg_cluster.stop("fast")
+
+    dispatcher = services.start_dispatcher(wait=False)
+    wait_until(lambda: services.log("dispatcher").count("the database cannot be reached") >= 2, 120,
+               "the dispatcher to report the unreachable database, and retry", every=0.2)
+    assert dispatcher.poll() is None, services.log("dispatcher")
+    own_pg_cluster.start()
+    wait_until(lambda: pending(campaign_code) == 0, 120, "the dispatcher to drain the outbox once the database is up")
+    assert "Traceback" not in services.log("dispatcher")
+    assert_settled(campaign_code, accepted)

@@ -79,6 +79,16 @@ def test_bad_database_url_is_a_one_line_error(tmp_path):
     assert env_done.stderr.strip().count("\n") == 0
 
 
+def test_an_unreachable_database_is_a_one_line_error(tmp_path):
+    from tests.faults.conftest import free_port
+
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere"
+    done = tisheng("migrate", data_dir=tmp_path, env={"TISHENG_DATABASE_URL": url}, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("error: the database cannot be reached: connection failed")
+    assert done.stderr.strip().count("\n") == 0
+
+
 def test_policy_check_lists_every_problem_with_its_path(tmp_path):
     bad = tmp_path / "policy.yaml"
     bad.write_text("name: x\nhours: {online_min: -1, practice_min: 25, total_min: 50}\nspot_check_ratio: 3\n")
