@@ -9,6 +9,7 @@ from infra.teacher_work import catalog as teacher_catalog
 from infra.unit_of_work import UnitOfWork
 from models.choices import teacher_choice_violations
 from models.enums import CampaignStatus, SchoolState
+from models.campaign import Submission
 from models.errors import CampaignClosed, NotFound, RuleViolated, RulesViolated
 from models.org import Principal
 from models.policy import Policy
@@ -17,7 +18,7 @@ from models.rules import TeacherStanding, hours_shortfall
 
 @dataclass(frozen=True)
 class SubmissionStanding:
-    """One submission of the teacher's: its micro-ability, attempt, status and grade."""
+    """One submission of the teacher's: its micro-ability, attempt, status, grade and the evidence it sent."""
 
     id: int
     micro_ability: str
@@ -25,6 +26,8 @@ class SubmissionStanding:
     status: str
     grade: str | None
     submitted_at: datetime
+    evidence: dict[str, int]
+    withdrawn_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -76,20 +79,16 @@ def my_year(uow: UnitOfWork, user: Principal, task_page_size: int = 20) -> MyYea
 def choose_micro_abilities(uow: UnitOfWork, user: Principal, campaign: str, codes: list[str]) -> Enrolment:
     """The teacher's micro-abilities for a campaign, set while their school is in training; a refusal names every
     rule the choice breaks (count, duplicates, dimensions, the school's set, unknown codes)."""
-    row = store.teacher_enrolment_in(uow.session, user.id, campaign)
-    if row is None:
-        raise NotFound(f"you are not enrolled as a teacher in campaign '{campaign}'")
+    row = acting_teacher(uow, user, campaign)
     teacher, found, school_enrolment, _ = row
-    if found.status == CampaignStatus.CLOSED:
-        raise CampaignClosed(found.code, found.closed_at)
-    if teacher.withdrawn_at is not None:
-        raise RuleViolated("teacher_withdrawn", "you are withdrawn from this campaign")
     if school_enrolment.state != SchoolState.TRAINING:
         raise RuleViolated("choices_during_training", f"your school is in {school_enrolment.state}; micro-abilities "
                                                       "are chosen while it is in training")
     policy = Policy.model_validate(found.policy)
     school_set = (school_enrolment.plan or {}).get("micro_abilities")
     problems = teacher_choice_violations(codes, teacher_catalog(uow.session, found.id), policy.choices, school_set)
+    problems += [RuleViolated("choice_submitted", f"{code} has a submission and stays among your choices")
+                 for code in store.submitted_codes(uow.session, teacher.id) if code not in codes]
     if problems:
         raise RulesViolated(problems)
     teacher.choices = list(codes)
@@ -97,11 +96,30 @@ def choose_micro_abilities(uow: UnitOfWork, user: Principal, campaign: str, code
     return _standing(row, _submissions(uow, [teacher.id]).get(teacher.id, []))
 
 
+def acting_teacher(uow: UnitOfWork, user: Principal, campaign: str) -> store.EnrolledRow:
+    """The caller's teacher enrolment in an open campaign, fit to act: NotFound if none, CampaignClosed, or
+    teacher_withdrawn."""
+    row = store.teacher_enrolment_in(uow.session, user.id, campaign)
+    if row is None:
+        raise NotFound(f"you are not enrolled as a teacher in campaign '{campaign}'")
+    teacher, found, _, _ = row
+    if found.status == CampaignStatus.CLOSED:
+        raise CampaignClosed(found.code, found.closed_at)
+    if teacher.withdrawn_at is not None:
+        raise RuleViolated("teacher_withdrawn", "you are withdrawn from this campaign")
+    return row
+
+
+def submission_standing(code: str, s: Submission) -> SubmissionStanding:
+    """A submission as the teacher sees it."""
+    return SubmissionStanding(s.id, code, s.attempt, str(s.status), str(s.grade) if s.grade else None,
+                              s.submitted_at, dict(s.evidence or {}), s.withdrawn_at)
+
+
 def _submissions(uow: UnitOfWork, teacher_ids: list[int]) -> dict[int, list[SubmissionStanding]]:
     by_teacher: dict[int, list[SubmissionStanding]] = {}
     for teacher_id, code, s in store.submissions(uow.session, teacher_ids):
-        by_teacher.setdefault(teacher_id, []).append(SubmissionStanding(
-            s.id, code, s.attempt, str(s.status), str(s.grade) if s.grade else None, s.submitted_at))
+        by_teacher.setdefault(teacher_id, []).append(submission_standing(code, s))
     return by_teacher
 
 

@@ -117,6 +117,8 @@ def _roll_up_teachers(rows: list[tuple[Submission, TeacherEnrolment]], required:
     teachers: dict[int, TeacherEnrolment] = {}
     for submission, teacher in rows:
         teachers[teacher.id] = teacher
+        if submission.status == SubmissionStatus.WITHDRAWN:
+            continue
         current = latest[teacher.id].get(submission.micro_ability_id)
         if current is None or submission.attempt > current.attempt:
             latest[teacher.id][submission.micro_ability_id] = submission

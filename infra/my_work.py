@@ -5,6 +5,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
+from models.enums import SubmissionStatus, TaskKind
+from models.evidence import Evidence
+from models.human_task import HumanTask
 from models.org import Unit
 
 
@@ -41,3 +44,39 @@ def submissions(session: Session, teacher_ids: Sequence[int]) -> list[tuple[int,
         .where(Submission.teacher_enrolment_id.in_(teacher_ids))
         .order_by(MicroAbility.code, Submission.attempt))
     return [tuple(row) for row in rows]
+
+
+def submitted_codes(session: Session, teacher_id: int) -> list[str]:
+    """The micro-abilities the teacher has a submission for (withdrawn ones aside)."""
+    return list(session.scalars(
+        select(MicroAbility.code).distinct().join(Submission, Submission.micro_ability_id == MicroAbility.id)
+        .where(Submission.teacher_enrolment_id == teacher_id, Submission.status != SubmissionStatus.WITHDRAWN)))
+
+
+def latest_attempt(session: Session, teacher_id: int, micro_ability_id: int) -> Submission | None:
+    """The teacher's latest attempt at the micro-ability that was not withdrawn, or None."""
+    return session.scalars(select(Submission).where(
+        Submission.teacher_enrolment_id == teacher_id, Submission.micro_ability_id == micro_ability_id,
+        Submission.status != SubmissionStatus.WITHDRAWN).order_by(Submission.attempt.desc()).limit(1)).first()
+
+
+def teacher_uploads(session: Session, teacher_id: int, code: str) -> set[int]:
+    """The ids of the teacher's evidence for a micro-ability."""
+    return set(session.scalars(select(Evidence.id).where(Evidence.teacher_enrolment_id == teacher_id,
+                                                        Evidence.micro_ability == code)))
+
+
+def own_submission(session: Session, teacher_id: int, submission_id: int) -> tuple[Submission, str] | None:
+    """One of the teacher's submissions with its micro-ability code, locked for update; None if not theirs."""
+    row = session.execute(
+        select(Submission, MicroAbility.code).join(MicroAbility, MicroAbility.id == Submission.micro_ability_id)
+        .where(Submission.id == submission_id, Submission.teacher_enrolment_id == teacher_id)
+        .with_for_update(of=Submission)).first()
+    return tuple(row) if row else None
+
+
+def grading_task(session: Session, submission_id: int) -> HumanTask | None:
+    """The grading task of a submission, if one was opened, locked for update (a grader's decision waits)."""
+    return session.scalars(select(HumanTask).where(HumanTask.submission_id == submission_id,
+                                                   HumanTask.kind == TaskKind.SUBMISSION_GRADING)
+                           .with_for_update()).first()

@@ -82,6 +82,8 @@ class Submission(SQLModel, table=True):
     status: SubmissionStatus = Field(default=SubmissionStatus.SUBMITTED, sa_type=String(16))
     grade: Grade | None = Field(default=None, sa_type=String(16))
     submitted_at: datetime = Field(default_factory=utcnow)
+    evidence: dict[str, int] = Field(default_factory=dict, sa_type=JSON)  # evidence item -> the version submitted
+    withdrawn_at: datetime | None = None
 
 
 class HourRecord(SQLModel, table=True):

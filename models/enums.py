@@ -87,3 +87,4 @@ class TaskStatus(StrEnum):
 class SubmissionStatus(StrEnum):
     SUBMITTED = "submitted"
     GRADED = "graded"
+    WITHDRAWN = "withdrawn"

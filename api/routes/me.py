@@ -3,20 +3,23 @@ teacher's own steps (PUT /campaigns/{c}/me/choices)."""
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import CurrentUser, UowDep
 from api.problems import error_responses
 from api.routes.tasks import Named, TaskView, task_view
-from application import my_work as service
+from application import my_submissions, my_work as service
+from application.concurrency import commit_with_retry
 
 router = APIRouter(tags=["me"], responses=error_responses(401))
+SubmissionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 AbilityCode = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=r"^[^\x00-\x1f]+$")]
 
 
 class SubmissionView(BaseModel):
-    """One of the teacher's submissions: a micro-ability's attempt, its status and grade (None until graded)."""
+    """One of the teacher's submissions: a micro-ability's attempt, its status (submitted, graded, withdrawn), its
+    grade (None until graded) and the evidence it sent."""
 
     id: int
     micro_ability: str
@@ -24,6 +27,8 @@ class SubmissionView(BaseModel):
     status: str
     grade: str | None
     submitted_at: datetime
+    evidence: dict[str, int] = Field(description="evidence item -> the evidence version submitted for it")
+    withdrawn_at: datetime | None
 
 
 class HoursView(BaseModel):
@@ -96,6 +101,38 @@ def choose_micro_abilities(campaign: str, body: Choices, uow: UowDep, user: Curr
     chosen = service.choose_micro_abilities(uow, user, campaign, body.micro_abilities)
     uow.commit()
     return _enrolment(chosen)
+
+
+class NewSubmission(BaseModel):
+    """Submit a chosen micro-ability's work; `evidence` names the version per required item (evidence ids from your
+    uploads), any item left out sends your latest upload of it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"micro_ability": "A1", "evidence": {"design": 41, "reflection": 42}}, {"micro_ability": "B2"}]})
+    micro_ability: AbilityCode
+    evidence: dict[Annotated[str, StringConstraints(min_length=1, max_length=32)],
+                   Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(default_factory=dict, max_length=20)
+
+
+@router.post("/campaigns/{campaign}/me/submissions", response_model=SubmissionView, status_code=201,
+             responses=error_responses(400, 404, 409, 422))
+def submit_my_work(campaign: str, body: NewSubmission, uow: UowDep, user: CurrentUser) -> SubmissionView:
+    """Submit your work for one of your micro-abilities, with an uploaded file per required evidence item; again as
+    a new attempt after 不合格. A refusal (422) names every rule broken in `errors` (not chosen, awaiting grading,
+    already passed, a missing or foreign file, a peer review owed first, the school's stage). During the school's
+    review the grading task opens at once; in training, when the school finishes training."""
+    made = commit_with_retry(uow, my_submissions.submit_my_work, user, campaign, body.micro_ability, body.evidence)
+    return SubmissionView(**vars(made))
+
+
+@router.post("/campaigns/{campaign}/me/submissions/{submission_id}/withdraw", response_model=SubmissionView,
+             responses=error_responses(400, 404, 409, 422))
+def withdraw_my_submission(campaign: str, submission_id: SubmissionId, uow: UowDep, user: CurrentUser) -> SubmissionView:
+    """Withdraw your submission while it awaits its grade (its open grading task is cancelled); 422 once graded or
+    while its grade is being applied."""
+    withdrawn = my_submissions.withdraw_my_submission(uow, user, campaign, submission_id)
+    uow.commit()
+    return SubmissionView(**vars(withdrawn))
 
 
 def _enrolment(e: service.Enrolment) -> EnrolmentView:

@@ -86,8 +86,10 @@ def expected_in_scope(endpoint: str, role: Role) -> int:
         return 200 if role in OFFICES else 403
     if endpoint == "decision-missing":
         return 404
-    if endpoint == "choose":  # a teacher's own step: the enrolled teacher's school still waits on its plan review
+    if endpoint in ("choose", "submit"):  # a teacher's own steps: the teacher's school still waits on its plan review
         return 422 if role == Role.TEACHER else 404
+    if endpoint == "withdraw":  # only one's own submissions, and the teacher has none
+        return 404
     if endpoint in ("campaigns", "campaign"):  # the campaigns above or inside the caller's unit
         return 200
     if endpoint == "open-campaign":  # the demo county's year: its offices may, and the code is taken already
@@ -137,6 +139,11 @@ def call(http, endpoint, campaign, task_id, headers):
     if endpoint == "choose":
         return http.put(f"/campaigns/{campaign}/me/choices", json={"micro_abilities": ["A1", "B2", "C4"]},
                         headers=headers).status_code
+    if endpoint == "submit":
+        return http.post(f"/campaigns/{campaign}/me/submissions", json={"micro_ability": "A1"},
+                         headers=headers).status_code
+    if endpoint == "withdraw":
+        return http.post(f"/campaigns/{campaign}/me/submissions/1/withdraw", headers=headers).status_code
     if endpoint == "reassign":
         return http.post(f"/tasks/{task_id}/reassign", json={"to": "demo-county-expert"}, headers=headers).status_code
     return http.post(f"/tasks/{task_id}/complete", json={"kind": "plan_review", "outcome": "file"},
@@ -144,7 +151,9 @@ def call(http, endpoint, campaign, task_id, headers):
 
 
 ENDPOINTS = ["me", "my-year", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "schools",
-             "units", "campaigns", "campaign", "open-campaign", "enrol", "roster-sync", "deactivate", "activate", "choose", "reassign", "claim", "complete"]
+             "units", "campaigns", "campaign", "open-campaign", "enrol", "roster-sync", "deactivate", "activate", "choose", "submit",
+             "withdraw", "reassign", "claim", "complete"]
+OWN_STEPS = ("choose", "submit", "withdraw")  # a teacher's own steps: 404 for anyone not enrolled as a teacher
 PERSON = "DEMO-X1-S002-t001"  # deactivated and activated again by the offices above it
 
 
@@ -159,7 +168,7 @@ def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: d
             found.append((endpoint, "no token", 401, got))
         for role, headers in outsiders.items():
             want = 200 if endpoint in ("me", "my-year", "list", "campaigns") else \
-                404 if endpoint in TASK_ENDPOINTS or endpoint == "choose" else 403
+                404 if endpoint in TASK_ENDPOINTS or endpoint in OWN_STEPS else 403
             got = call(http, endpoint, campaign, task_id, headers)
             if got != want:
                 found.append((endpoint, f"out-of-scope {role}", want, got))
@@ -167,7 +176,7 @@ def mismatches(http, campaign, task_id, in_scope: dict[Role, dict], outsiders: d
         for role in sorted(in_scope, key=lambda r: r == Role.COUNTY_OFFICE):
             if endpoint == "history" and role in SCHOOL_ROLES:
                 want = 200  # DEMO-X1-S001's own people
-            elif endpoint == "choose" and not people:
+            elif endpoint in OWN_STEPS and not people:
                 want = 404
             else:
                 want = expected_in_scope(endpoint, role)
