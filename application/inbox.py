@@ -14,7 +14,9 @@ from models.closeout import refuse_if_closed
 from models.decisions import lifecycle_event
 from models.enums import Role, TaskKind, TaskStatus
 from models.evidence import LOCKED_STATES
-from models.errors import DomainError, NotFound, OutOfScope, PreconditionFailed, SchoolLocked, TaskConflict
+from models.errors import (
+    DomainError, NotFound, OutOfScope, PreconditionFailed, RuleViolated, SchoolLocked, TaskConflict,
+)
 from models.org import Principal
 from models.outbox import OutboxEntry
 
@@ -71,6 +73,9 @@ def release_task(uow: UnitOfWork, user: Principal, task_id: int, if_match: int |
     _check_version(task, if_match)
     if task.claimed_by != user.username and not is_office(user.role):
         raise OutOfScope(f"task {task.id} is held by {task.claimed_by}")
+    if task.kind == TaskKind.PEER_REVIEW and not is_office(user.role):
+        raise RuleViolated("peer_review_assigned", "a peer review stays with the colleague it was assigned to; "
+                                                   "an office may reassign it")
     if not inbox.release_claim(uow.session, task):
         raise TaskConflict(f"task {task.id} changed while being released")
     return read_task(uow, user, task_id)

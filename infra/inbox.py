@@ -57,7 +57,8 @@ def independence_facts(session: Session, task: HumanTask, person_id: int) -> tup
 def _context_query() -> Select:
     """The completion-context SELECT (built on first use, once)."""
     task_id, uid = bindparam("task_id"), bindparam("uid")
-    visible = task_visible(bindparam("unit_id", type_=Integer), bindparam("role", type_=String))
+    visible = task_visible(bindparam("unit_id", type_=Integer), bindparam("role", type_=String),
+                           bindparam("username", type_=String))
     own = (select(Submission.id).join(TeacherEnrolment, TeacherEnrolment.id == Submission.teacher_enrolment_id)
            .where(TeacherEnrolment.campaign_id == HumanTask.campaign_id, TeacherEnrolment.teacher_id == uid,
                   Submission.id == HumanTask.submission_id))
@@ -84,7 +85,8 @@ def completion_facts(session: Session, user: Principal, task_id: int) -> Row | N
     """In one round trip: the task's state, whether the user may see it, its independence facts, whether its campaign
     is closed, how many times it was decided before, and the codes its outbox row carries."""
     return session.connection().execute(
-        _context_query(), {"task_id": task_id, "uid": user.id, "unit_id": user.unit_id, "role": str(user.role)}).first()
+        _context_query(), {"task_id": task_id, "uid": user.id, "unit_id": user.unit_id, "role": str(user.role),
+                          "username": user.username}).first()
 
 
 def decision_entry(session: Session, decision_id: int) -> OutboxEntry | None:

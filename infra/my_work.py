@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
-from models.enums import SubmissionStatus, TaskKind
+from models.enums import SubmissionStatus
 from models.evidence import Evidence
 from models.human_task import HumanTask
 from models.org import Unit
@@ -75,8 +75,7 @@ def own_submission(session: Session, teacher_id: int, submission_id: int) -> tup
     return tuple(row) if row else None
 
 
-def grading_task(session: Session, submission_id: int) -> HumanTask | None:
-    """The grading task of a submission, if one was opened, locked for update (a grader's decision waits)."""
-    return session.scalars(select(HumanTask).where(HumanTask.submission_id == submission_id,
-                                                   HumanTask.kind == TaskKind.SUBMISSION_GRADING)
-                           .with_for_update()).first()
+def submission_tasks(session: Session, submission_id: int) -> list[HumanTask]:
+    """The tasks on a submission (its grading, its peer review), locked for update (a decision on them waits)."""
+    return list(session.scalars(select(HumanTask).where(HumanTask.submission_id == submission_id)
+                                .order_by(HumanTask.id).with_for_update()))

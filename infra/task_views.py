@@ -8,7 +8,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
-from models.enums import TaskStatus, UnitLevel
+from models.enums import TaskKind, TaskStatus, UnitLevel
 from models.errors import NotFound
 from models.human_task import HumanTask
 from models.org import Person, Principal, Unit
@@ -54,16 +54,21 @@ def in_subtree(unit_column: ColumnElement, top: ColumnElement) -> ColumnElement[
     return exists(ancestry.where(chain[0].id == unit_column, or_(*(unit.id == top for unit in chain))))
 
 
-def task_visible(viewer_unit: ColumnElement, viewer_role: ColumnElement) -> ColumnElement[bool]:
+def task_visible(viewer_unit: ColumnElement, viewer_role: ColumnElement,
+                 viewer_username: ColumnElement) -> ColumnElement[bool]:
     """The one rule every task read follows (listing, single read, decision status, actions): the task lies in the
-    viewer's subtree, and is for the viewer's role unless the viewer is a project office."""
+    viewer's subtree, and is for the viewer's role unless the viewer is a project office; a peer review only for the
+    teacher it is assigned to."""
     return and_(in_subtree(HumanTask.unit_id, viewer_unit),
-                or_(viewer_role.in_(sorted(OFFICE_ROLES)), HumanTask.candidate_role == viewer_role))
+                or_(viewer_role.in_(sorted(OFFICE_ROLES)),
+                    and_(HumanTask.candidate_role == viewer_role,
+                         or_(HumanTask.kind != TaskKind.PEER_REVIEW, HumanTask.claimed_by == viewer_username))))
 
 
 def visible_to(user: Principal) -> ColumnElement[bool]:
     """task_visible for this principal."""
-    return task_visible(literal(user.unit_id, Integer), literal(str(user.role), String))
+    return task_visible(literal(user.unit_id, Integer), literal(str(user.role), String),
+                        literal(user.username, String))
 
 
 def visible_task(session: Session, user: Principal, task_id: int) -> HumanTask:

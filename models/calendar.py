@@ -48,6 +48,7 @@ class CalendarOverride(SQLModel, table=True):
 TASK_STAGE: dict[TaskKind, SchoolState] = {
     **{kind: state for state, kind in TASK_OPENED_ON_ENTRY.items()},
     TaskKind.SUBMISSION_GRADING: SchoolState.SCHOOL_REVIEW,
+    TaskKind.PEER_REVIEW: SchoolState.TRAINING,
 }
 """The stage each task kind is worked in."""
 

@@ -10,6 +10,7 @@ from models.text import FreeText, Reason, required_text, single_line
 EvidenceId = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 ThemeText = required_text(200)
 ReportText = required_text(5000)
+ReviewText = required_text(2000, "The review; required, and visible text (no control characters but newline and tab).")
 AbilityCode = single_line(16)
 ItemName = single_line(64)
 
@@ -98,6 +99,14 @@ class SubmissionGradingDecision(_Decision):
     items: dict[ItemName, Grade] = Field(min_length=1)
 
 
+class PeerReviewDecision(_Decision):
+    """Teacher: a review of a colleague's submission (003 互学互评), which their grader reads."""
+
+    model_config = _examples({"kind": "peer_review", "comment": "学情分析方案设计合理，报告可补充前测数据"})
+    kind: Literal["peer_review"]
+    comment: ReviewText
+
+
 class _CountyScores(_Decision):
     kind: Literal["county_assessment_scoring"]
     scores: dict[str, float] = Field(default_factory=dict)
@@ -183,17 +192,19 @@ Decision = Annotated[
     | Annotated[_by_outcome(PlanFiled, PlanReturned), Tag("plan_review")]
     | Annotated[PlanRevisionDecision, Tag("plan_revision")]
     | Annotated[SubmissionGradingDecision, Tag("submission_grading")]
+    | Annotated[PeerReviewDecision, Tag("peer_review")]
     | Annotated[_by_outcome(CountyPassed, CountyFailed), Tag("county_assessment_scoring")]
     | Annotated[RectificationDecision, Tag("rectification")]
     | Annotated[_by_outcome(SpotCheckPassed, SpotCheckFailed), Tag("spot_check")]
     | Annotated[_by_outcome(ProvinceAccepted, ProvinceReturned), Tag("province_audit")],
     Discriminator(_kind_of, custom_error_type="decision_kind", custom_error_message=(
         "kind is required and must be one of plan_submission, plan_review, plan_revision, submission_grading, "
-        "county_assessment_scoring, rectification, spot_check, province_audit")),
+        "peer_review, county_assessment_scoring, rectification, spot_check, province_audit")),
 ]
 
 DECISION_MODELS: tuple[type[BaseModel], ...] = (
-    PlanSubmissionDecision, PlanFiled, PlanReturned, PlanRevisionDecision, SubmissionGradingDecision, CountyPassed, CountyFailed,
+    PlanSubmissionDecision, PlanFiled, PlanReturned, PlanRevisionDecision, SubmissionGradingDecision, PeerReviewDecision,
+    CountyPassed, CountyFailed,
     RectificationDecision, SpotCheckPassed, SpotCheckFailed, ProvinceAccepted, ProvinceReturned,
 )
 """Every variant of `Decision`, in lifecycle order."""
@@ -221,8 +232,9 @@ EVENTS: dict[tuple[str, str | None], E] = {
 
 
 def lifecycle_event(decision: BaseModel) -> tuple[E, dict[str, Any]] | None:
-    """The school event a decision fires and its payload; None for a grading decision (applied in bulk)."""
-    if decision.kind == TaskKind.SUBMISSION_GRADING:
+    """The school event a decision fires and its payload; None for a grading decision or a peer review (applied in
+    bulk with the school's grades)."""
+    if decision.kind in (TaskKind.SUBMISSION_GRADING, TaskKind.PEER_REVIEW):
         return None
     event = EVENTS[(decision.kind, getattr(decision, "outcome", None))]
     payload = decision.model_dump(mode="json", exclude={"kind", "outcome"}, exclude_none=True)

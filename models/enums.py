@@ -72,6 +72,7 @@ class TaskKind(StrEnum):
     PLAN_REVIEW = "plan_review"
     PLAN_REVISION = "plan_revision"
     SUBMISSION_GRADING = "submission_grading"
+    PEER_REVIEW = "peer_review"  # 互学互评 (003): a teacher reviews a colleague's submission
     COUNTY_ASSESSMENT_SCORING = "county_assessment_scoring"
     RECTIFICATION = "rectification"
     SPOT_CHECK = "spot_check"

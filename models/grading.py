@@ -31,6 +31,19 @@ def peer_review_shortfall(policy: Policy, reviews_done: int, others_available: i
     return "review a colleague's submission before submitting your own (互学互评)"
 
 
+def peer_reviews_owed_first(policy: Policy, owed: int) -> str | None:
+    """003 互学互评 through tasks: a teacher with peer reviews assigned and still open submits once they are done."""
+    if not policy.peer_review_before_submit or owed == 0:
+        return None
+    return f"finish the {owed} peer review(s) assigned to you before submitting your own (互学互评)"
+
+
+def fairest_reviewer(loads: Sequence[tuple[str, int]]) -> str | None:
+    """Whom a new peer review goes to: the colleague with the fewest reviews assigned so far, the first in roster
+    order among equals; None when the author has no colleague."""
+    return min(loads, key=lambda load: load[1])[0] if loads else None
+
+
 def presenter_count(teachers: int, ratio: float) -> int:
     """003: 随机抽取5%左右的老师…说课、展示 — at least one, rounded to nearest."""
     return 0 if teachers == 0 else min(teachers, max(1, round(ratio * teachers)))

@@ -1,7 +1,8 @@
-"""Tasks of school review: open a grading task per submission, apply the graders' decisions, draw presenters."""
+"""Tasks of school review: open a grading task per submission, apply the graders' decisions, record peer reviews,
+draw presenters."""
 from prefect import task
 
-from application import school_review
+from application import peer_reviews, school_review
 from infra.unit_of_work import committed
 from tasks.common import TASK_DEFAULTS
 
@@ -23,6 +24,12 @@ def apply_submission_grades(enrolment_id: int, actor: str, flow_run_id: str | No
     """Grade submissions from completed grading tasks, roll up teacher results, audit each grade; a closed
     campaign refuses (CampaignClosed)."""
     return committed(school_review.apply_submission_grades, actor, enrolment_id, flow_run_id)
+
+
+@task(**TASK_DEFAULTS)
+def record_peer_reviews(enrolment_id: int) -> int:
+    """Record the school's completed peer reviews for their graders (repeat-safe); returns how many were new."""
+    return committed(peer_reviews.record_peer_reviews, enrolment_id)
 
 
 @task(**TASK_DEFAULTS)

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from api import idempotency
 from api.deps import CurrentUser, UowDep
 from api.problems import error_responses
-from application import inbox, plan_filings
+from application import inbox, peer_reviews, plan_filings
 from application.plan_filings import PLAN_TASKS, PlanFiling
 from application.inbox import TaskFilter, TaskRow
 from infra.settings import get_settings
@@ -81,6 +81,14 @@ class PlanFilingView(BaseModel):
     documents: list[PlanDocumentView]
 
 
+class PeerReviewView(BaseModel):
+    """A colleague's review of the submission."""
+
+    reviewer: Teacher
+    comment: str
+    reviewed_at: datetime
+
+
 class TaskView(BaseModel):
     """A human task as its reviewers see it: ids, and the names of its school, unit and (for a submission) teacher
     and micro-ability."""
@@ -105,6 +113,12 @@ class TaskView(BaseModel):
     unit: Named
     teacher: Teacher | None
     micro_ability: Named | None
+    evidence: dict[str, int] | None = Field(
+        default=None, description="A submission_grading or peer_review task read alone: the evidence id sent per "
+                                  "item (fetch each with /evidence/{id}/download)")
+    peer_reviews: list[PeerReviewView] | None = Field(
+        default=None, description="A submission_grading or peer_review task read alone: colleagues' recorded "
+                                  "reviews of the submission (003 互学互评), oldest first")
     plans: list[PlanFilingView] | None = Field(
         default=None, description="A plan_review or plan_revision task read alone: the plans its school filed, "
                                   "newest (the one under review) first, each with its documents' download links")
@@ -141,7 +155,8 @@ def _version(if_match: str | None) -> int | None:
     return int(text)
 
 
-NAMED_FIELDS = frozenset({"school", "unit", "teacher", "micro_ability", "plans"})
+# Fields not read off the task row: its names, and what a single read adds.
+FILLED_APART = frozenset({"school", "unit", "teacher", "micro_ability", "plans", "evidence", "peer_reviews"})
 
 
 def _named(pair: tuple[str, str] | None) -> Named | None:
@@ -152,7 +167,7 @@ def task_view(row: TaskRow, response: Response | None = None) -> TaskView:
     """A task row as the API shows it; with `response`, its ETag set."""
     if response is not None:
         response.headers["ETag"] = f'"{row.task.version}"'
-    fields = {name: getattr(row.task, name) for name in TaskView.model_fields if name not in NAMED_FIELDS}
+    fields = {name: getattr(row.task, name) for name in TaskView.model_fields if name not in FILLED_APART}
     return TaskView(**fields, school=_named(row.school), unit=_named(row.unit), micro_ability=_named(row.micro_ability),
                     teacher=Teacher(username=row.teacher[0], name=row.teacher[1]) if row.teacher else None)
 
@@ -181,11 +196,15 @@ def list_tasks(
 
 @router.get("/tasks/{task_id}", response_model=TaskView)
 def get_task(task_id: TaskId, uow: UowDep, user: CurrentUser, response: Response) -> TaskView:
-    """One task, with its ETag (a plan task: the plans filed, with their documents); 404 for a task that is not in
-    your listing."""
+    """One task, with its ETag (a plan task: the plans filed, with their documents; a grading or peer review: the
+    evidence sent and colleagues' reviews); 404 for a task that is not in your listing."""
     view = task_view(inbox.read_task(uow, user, task_id), response)
     if view.kind in PLAN_TASKS:
         view.plans = [_filing(f) for f in plan_filings.task_plans(uow, user, task_id)]
+    if inputs := peer_reviews.grading_inputs(uow, user, task_id):
+        view.evidence = inputs.evidence
+        view.peer_reviews = [PeerReviewView(reviewer=Teacher(username=r.reviewer[0], name=r.reviewer[1]),
+                                            comment=r.comment, reviewed_at=r.reviewed_at) for r in inputs.reviews]
     return view
 
 

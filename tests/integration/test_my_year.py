@@ -3,13 +3,14 @@ evidence and withdrawing it (SQLite and PostgreSQL)."""
 import hashlib
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from api.app import app
+from flows.dispatch import dispatch_once
 from infra import repository as repo
 from infra.db import session_scope
 from infra.security import hash_password
-from models.campaign import MicroAbility, TeacherEnrolment
+from models.campaign import MicroAbility, SchoolEnrolment, TeacherEnrolment
 from models.enums import SchoolState as S
 from models.org import Person
 from tests.integration.test_evidence_api import docx
@@ -108,3 +109,71 @@ def test_a_teacher_submits_uploaded_evidence_withdraws_it_and_submits_again(data
     malformed = http.post(url, json={"micro_ability": picks[0], "evidence": {"x": 0}}, headers=headers)
     assert malformed.status_code == 422 and "evidence" in malformed.json()["errors"][0]["field"]
     assert http.post(f"{url}/999999/withdraw", headers=headers).status_code == 404
+
+
+def _into_review(campaign: str) -> None:
+    """The school moved on to its review, as finishing training would."""
+    with session_scope() as session:
+        enrolment = repo.school_enrolment(session, campaign, SCHOOL)
+        session.execute(update(SchoolEnrolment).where(SchoolEnrolment.id == enrolment.id)
+                        .values(state=S.SCHOOL_REVIEW))
+
+
+def _teachers_may_log_in(campaign: str) -> tuple[list[str], list[str]]:
+    """Every teacher of the school able to log in; the first micro-abilities of the school's set and the first one's
+    items."""
+    with session_scope() as session:
+        enrolment = repo.school_enrolment(session, campaign, SCHOOL)
+        for person in session.scalars(select(Person).where(Person.username.like(f"{SCHOOL}-t%"))):
+            person.password_hash = hash_password("tisheng-demo")
+        picks = enrolment.plan["micro_abilities"][:3]
+        items = session.scalars(select(MicroAbility.evidence_items).where(
+            MicroAbility.campaign_id == enrolment.campaign_id, MicroAbility.code == picks[0])).one()
+    return picks, items
+
+
+def test_a_colleague_reviews_first_the_grader_reads_it_and_a_fail_is_submitted_again(database, prefect_harness,
+                                                                                      campaign_code):
+    _drive_to(campaign_code, S.TRAINING)
+    picks, items = _teachers_may_log_in(campaign_code)
+    http = TestClient(app)
+    me, colleague, leader = (_login(http, f"{SCHOOL}-{who}") for who in ("t001", "t002", "leader"))
+    for headers in (me, colleague):
+        assert http.put(f"/campaigns/{campaign_code}/me/choices", json={"micro_abilities": picks},
+                        headers=headers).status_code == 200
+    _into_review(campaign_code)
+    url = f"/campaigns/{campaign_code}/me/submissions"
+    files = {item: _upload(http, me, campaign_code, picks[0], item) for item in items}
+    first = http.post(url, json={"micro_ability": picks[0], "evidence": files}, headers=me).json()
+
+    (review,) = http.get("/tasks", params={"campaign": campaign_code, "kind": "peer_review"},
+                         headers=colleague).json()["items"]
+    assert (review["submission_id"], review["claimed_by"]) == (first["id"], f"{SCHOOL}-t002")
+    assert http.get("/tasks", params={"campaign": campaign_code, "kind": "peer_review"},
+                    headers=_login(http, f"{SCHOOL}-t003")).json()["total"] == 0
+    refused = http.post(url, json={"micro_ability": picks[0], "evidence": {}}, headers=colleague)
+    assert "peer_review_first" in {e["field"] for e in refused.json()["errors"]}
+    blank = http.post(f"/tasks/{review['id']}/complete", json={"kind": "peer_review", "comment": " "},
+                      headers=colleague)
+    assert blank.status_code == 422
+    assert http.post(f"/tasks/{review['id']}/complete", json={"kind": "peer_review", "comment": "设计清楚"},
+                     headers=colleague).status_code == 202
+    dispatch_once()
+
+    grading = next(t for t in http.get("/tasks", params={"campaign": campaign_code, "kind": "submission_grading"},
+                                       headers=leader).json()["items"] if t["submission_id"] == first["id"])
+    read = http.get(f"/tasks/{grading['id']}", headers=leader).json()
+    assert read["evidence"] == files
+    assert [(r["reviewer"]["username"], r["comment"]) for r in read["peer_reviews"]] == [(f"{SCHOOL}-t002", "设计清楚")]
+    fail = {"kind": "submission_grading", "items": {item: "fail" for item in items}, "comment": "报告缺数据"}
+    assert http.post(f"/tasks/{grading['id']}/complete", json=fail, headers=leader).status_code == 202
+    assert http.post(f"{url}/{first['id']}/withdraw", headers=me).status_code == 422  # its grade is being applied
+    dispatch_once()
+
+    mine = next(e for e in http.get("/me", headers=me).json()["enrolments"] if e["campaign"] == campaign_code)
+    assert [(s["attempt"], s["status"], s["grade"]) for s in mine["submissions"]] == [(1, "graded", "fail")]
+    again = http.post(url, json={"micro_ability": picks[0], "evidence": files}, headers=me)
+    assert again.status_code == 201 and again.json()["attempt"] == 2
+    regrading = http.get("/tasks", params={"campaign": campaign_code, "kind": "submission_grading"},
+                         headers=leader).json()["items"]
+    assert again.json()["id"] in {t["submission_id"] for t in regrading}

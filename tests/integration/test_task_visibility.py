@@ -37,7 +37,8 @@ def _unit_at(session, school_id: int, level: UnitLevel) -> int:
 
 @pytest.fixture
 def world(database, prefect_harness, campaign_code):
-    """A task of every kind at each of two schools, each with a decision (an outbox row) to read."""
+    """A task of every kind at each of two schools, each with a decision (an outbox row) to read; the peer reviews
+    are assigned to the reading teacher (a peer review is seen only by its assignee)."""
     set_up_demo_campaign(campaign_code, "yanzhou-2022", schools=2, teachers=1)
     tasks = {}
     with session_scope() as session:
@@ -53,12 +54,13 @@ def world(database, prefect_harness, campaign_code):
             session.add(submission)
             session.flush()
             for kind, (level, role) in TASK_ASSIGNMENT.items():
-                graded = submission.id if kind == TaskKind.SUBMISSION_GRADING else None
+                graded = submission.id if kind in (TaskKind.SUBMISSION_GRADING, TaskKind.PEER_REVIEW) else None
                 opened = session.scalars(select(HumanTask).where(  # enrolment opened the school's plan_submission
                     HumanTask.school_enrolment_id == enrolment.id, HumanTask.kind == kind)).first()
                 task = opened or HumanTask(campaign_id=enrolment.campaign_id, kind=kind, school_enrolment_id=enrolment.id,
                                  submission_id=graded, unit_id=_unit_at(session, enrolment.school_id, level),
                                  candidate_role=role, due_at=utcnow() + timedelta(days=7),
+                                 claimed_by=READERS[Role.TEACHER] if kind == TaskKind.PEER_REVIEW else None,
                                  origin_key=f"{campaign_code}-{school}-{kind}")
                 task.due_at = utcnow() + timedelta(days=7)
                 session.add(task)

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from application import my_submissions, my_work
 from infra import repository as repo
-from models.campaign import MicroAbility, Submission, TeacherEnrolment
+from models.campaign import Submission, TeacherEnrolment
 from models.enums import Grade, SchoolState, SubmissionStatus, TaskKind, TaskStatus
 from models.errors import NotFound, RuleViolated, RulesViolated
 from models.evidence import Evidence
@@ -125,17 +125,6 @@ def test_a_graded_or_decided_submission_is_not_withdrawn_and_others_cannot_touch
     _, colleague = _teachers(uow)[1]
     with pytest.raises(NotFound):
         my_submissions.withdraw_my_submission(uow, colleague, "fast", made.id)
-
-
-def test_a_colleagues_submission_must_be_reviewed_first_under_003(uow, demo):
-    _, me, files = _ready(uow)
-    colleague, _ = _teachers(uow)[1]
-    ability = uow.session.scalars(select(MicroAbility).where(MicroAbility.code == "B2",
-                                                             MicroAbility.campaign_id == colleague.campaign_id)).one()
-    uow.session.add(Submission(teacher_enrolment_id=colleague.id, micro_ability_id=ability.id))
-    uow.session.flush()
-    with pytest.raises(RulesViolated, match="peer_review_first"):
-        my_submissions.submit_my_work(uow, me, "fast", "A1", files)
 
 
 def test_a_submitted_micro_ability_stays_among_the_choices(uow, demo):
