@@ -73,6 +73,13 @@ def grade_submissions(uow: UnitOfWork, actor: str, campaign: str, school: str, s
     return graded
 
 
+def confirm_grades(uow: UnitOfWork, actor: str, campaign: str, school: str) -> int:
+    """The school admin (`actor`) confirms every grade the group leader proposed (two-level review); how many."""
+    session = uow.session
+    enrolment = repo.school_enrolment(session, campaign, school)
+    return sum(record_decision(session, task.id, {"comment": "同意教研组评定"}, actor, utcnow())
+               for task in repo.open_tasks(session, enrolment.id, [TaskKind.GRADE_CONFIRMATION]))
+
 
 def _school_admin(uow: UnitOfWork, school: str) -> Principal:
     return repo.active_principal(uow.session, f"{school}-admin")

@@ -23,7 +23,8 @@ from models.outbox import OutboxEntry
 __all__ = ["TaskFilter", "TaskRow", "claim_task", "complete_task", "decision_status", "list_tasks", "read_task",
            "reassign_task", "release_task"]
 
-CHANGES_SCHOOL_WORK = frozenset({TaskKind.PLAN_SUBMISSION, TaskKind.PLAN_REVISION, TaskKind.SUBMISSION_GRADING})
+CHANGES_SCHOOL_WORK = frozenset({TaskKind.PLAN_SUBMISSION, TaskKind.PLAN_REVISION, TaskKind.SUBMISSION_GRADING,
+                                 TaskKind.GRADE_CONFIRMATION})
 """Task kinds whose decision changes a school's plans, submissions or grades: refused while it is locked."""
 ACCEPTED = "decision-accepted"
 """The fault point right after a decision's commit, before its answer (tests/faults)."""

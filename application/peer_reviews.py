@@ -8,7 +8,8 @@ from infra.calendar import task_due_at
 from infra.unit_of_work import UnitOfWork
 from models.campaign import PeerReview, SchoolEnrolment, Submission, TeacherEnrolment
 from models.clock import utcnow
-from models.enums import TaskKind
+from models.decisions import SCHOOL_WORK_KINDS
+from models.enums import SubmissionStatus, TaskKind
 from models.grading import fairest_reviewer
 from models.human_task import TASK_ASSIGNMENT, HumanTask
 from models.org import Principal
@@ -59,19 +60,22 @@ def record_peer_reviews(uow: UnitOfWork, enrolment_id: int) -> int:
 
 @dataclass(frozen=True)
 class GradingInputs:
-    """What a grader reads beside the task: the evidence version sent per item, and the colleagues' reviews."""
+    """What a grader reads beside the task: the evidence version sent per item, the colleagues' reviews, and the
+    group leader's grade while it awaits the school's confirmation."""
 
     evidence: dict[str, int]
     reviews: list[ReviewRead]
+    proposed_grade: str | None
 
 
 def grading_inputs(uow: UnitOfWork, user: Principal, task_id: int) -> GradingInputs | None:
-    """For a grading or peer-review task the caller may see: its submission's evidence and recorded reviews; None for
-    another kind (NotFound as read_task)."""
+    """For a task on a submission the caller may see (grading, peer review, confirmation): its evidence, recorded
+    reviews and proposed grade; None for another kind (NotFound as read_task)."""
     task = task_views.visible_task(uow.session, user, task_id)
-    if task.kind not in (TaskKind.SUBMISSION_GRADING, TaskKind.PEER_REVIEW) or task.submission_id is None:
+    if task.kind not in SCHOOL_WORK_KINDS or task.submission_id is None:
         return None
     submission = uow.session.get(Submission, task.submission_id)
     reviews = [ReviewRead((username, name), comment, when)
                for username, name, comment, when in store.reviews_of(uow.session, submission.id)]
-    return GradingInputs(dict(submission.evidence or {}), reviews)
+    proposed = str(submission.grade) if submission.status == SubmissionStatus.PROPOSED else None
+    return GradingInputs(dict(submission.evidence or {}), reviews, proposed)

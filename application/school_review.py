@@ -45,31 +45,59 @@ def open_grading_tasks(uow: UnitOfWork, enrolment_id: int) -> int:
 
 
 def apply_submission_grades(uow: UnitOfWork, actor: str, enrolment_id: int, flow_run_id: str | None) -> int:
-    """Grade submissions from completed grading tasks, roll up teacher results, audit each grade; a closed
-    campaign refuses (CampaignClosed)."""
+    """Grade submissions from completed grading tasks — where the policy has the school confirm, propose the grade
+    and open the school admin's confirmation, then grade on its completion — roll up teacher results, audit each
+    step; how many steps were applied. A closed campaign refuses (CampaignClosed)."""
     session = uow.session
     enrolment, _ = store.enrolment_and_policy(session, enrolment_id)
     policy = Policy.model_validate(repo.writable_campaign(session, enrolment.campaign_id).policy)
     rows = store.school_submissions(session, enrolment_id)
     by_id = {s.id: s for s, _ in rows}
     required_items = store.required_items(session, enrolment.campaign_id)
-    entries = []
-    for grading in store.completed_gradings(session, enrolment_id):
-        submission = by_id[grading.submission_id]
-        if submission.status != SubmissionStatus.SUBMITTED:
+    entries, proposed = [], []
+    for decided in store.completed_grade_decisions(session, enrolment_id):
+        submission = by_id[decided.submission_id]
+        step = _grade_step(decided.kind, submission.status, policy.school_confirms_grades)
+        if step is None:
             continue
-        submission.grade = _decided_grade(grading.decision, required_items[submission.micro_ability_id])
-        submission.status = SubmissionStatus.GRADED
+        if decided.kind == TaskKind.SUBMISSION_GRADING or decided.decision.get("items"):
+            submission.grade = _decided_grade(decided.decision, required_items[submission.micro_ability_id])
+        submission.status = SubmissionStatus.PROPOSED if step == "propose_grade" else SubmissionStatus.GRADED
+        if step == "propose_grade":
+            proposed.append(submission)
         entries.append(AuditEntry(
-            campaign_id=enrolment.campaign_id, school_enrolment_id=enrolment_id, actor=grading.decided_by or actor,
-            event="grade_submission", payload={"submission_id": submission.id, "task_id": grading.id,
-                                               "grade": submission.grade},
-            flow_run_id=flow_run_id, command_key=f"task:{grading.id}:grade",
+            campaign_id=enrolment.campaign_id, school_enrolment_id=enrolment_id, actor=decided.decided_by or actor,
+            event=step, payload={"submission_id": submission.id, "task_id": decided.id, "grade": submission.grade},
+            flow_run_id=flow_run_id, command_key=f"task:{decided.id}:grade",
         ))
+    _open_confirmations(session, enrolment, policy, proposed)
     _roll_up_teachers(rows, policy.choices.per_teacher_min)
     if entries:
         repo.append_audit(session, entries)
     return len(entries)
+
+
+def _grade_step(kind: TaskKind, status: SubmissionStatus, school_confirms: bool) -> str | None:
+    """What a completed grading or confirmation does to a submission in this status (None: nothing, applied
+    before)."""
+    if kind == TaskKind.SUBMISSION_GRADING and status == SubmissionStatus.SUBMITTED:
+        return "propose_grade" if school_confirms else "grade_submission"
+    if kind == TaskKind.GRADE_CONFIRMATION and status == SubmissionStatus.PROPOSED:
+        return "confirm_grade"
+    return None
+
+
+def _open_confirmations(session, enrolment, policy: Policy, proposed: list[Submission]) -> None:
+    """The school admin's confirmation task for each newly proposed grade."""
+    if not proposed:
+        return
+    now = utcnow()
+    due = task_due_at(session, enrolment.campaign_id, policy, TaskKind.GRADE_CONFIRMATION, enrolment.school_id, now)
+    _, role = TASK_ASSIGNMENT[TaskKind.GRADE_CONFIRMATION]
+    session.add_all(HumanTask(
+        campaign_id=enrolment.campaign_id, kind=TaskKind.GRADE_CONFIRMATION, school_enrolment_id=enrolment.id,
+        submission_id=s.id, unit_id=enrolment.school_id, candidate_role=role, due_at=due,
+        origin_key=f"submission:{s.id}:a{s.attempt}:confirmation") for s in proposed)
 
 
 def draw_school_presenters(uow: UnitOfWork, enrolment_id: int) -> list[str]:
@@ -123,4 +151,5 @@ def _roll_up_teachers(rows: list[tuple[Submission, TeacherEnrolment]], required:
         if current is None or submission.attempt > current.attempt:
             latest[teacher.id][submission.micro_ability_id] = submission
     for teacher_id, by_ability in latest.items():
-        teachers[teacher_id].result = teacher_result([s.grade for s in by_ability.values()], required)
+        grades = [s.grade if s.status == SubmissionStatus.GRADED else None for s in by_ability.values()]
+        teachers[teacher_id].result = teacher_result(grades, required)

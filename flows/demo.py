@@ -147,8 +147,11 @@ class DemoDriver:
             self._apply(school, E.PASS_COUNTY_ASSESSMENT, "demo-county-expert", {**payload, "excellent": False})
 
     def _grade_all(self, school: str) -> None:
-        committed(demo.grade_submissions, f"{school}-leader", self.run.roster.campaign, school, self.script)
-        self.run.timed("grading", apply_grading_decisions, self.run.roster.campaign, school)
+        campaign = self.run.roster.campaign
+        committed(demo.grade_submissions, f"{school}-leader", campaign, school, self.script)
+        self.run.timed("grading", apply_grading_decisions, campaign, school)
+        if committed(demo.confirm_grades, f"{school}-admin", campaign, school):  # the school confirms (two levels)
+            self.run.timed("grading", apply_grading_decisions, campaign, school)
 
     def drive(self) -> DemoRun:
         """Every school to lock, the city's draw, then spot checks and province audit to the end."""

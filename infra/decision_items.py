@@ -12,7 +12,7 @@ from models.rubric import load_rubric, refuse_unknown_scores
 
 def check_decision_items(session: Session, task: HumanTask, decision: BaseModel) -> None:
     """Refuse (UnknownItems, 422) grades of items the submission's micro-ability lacks, or scores off the rubric."""
-    if task.kind == TaskKind.SUBMISSION_GRADING:
+    if task.kind == TaskKind.SUBMISSION_GRADING or (task.kind == TaskKind.GRADE_CONFIRMATION and decision.items):
         code, evidence_items = session.execute(
             select(MicroAbility.code, MicroAbility.evidence_items)
             .join(Submission, Submission.micro_ability_id == MicroAbility.id)

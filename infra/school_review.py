@@ -43,11 +43,13 @@ def required_items(session: Session, campaign_id: int) -> dict[int, list[str]]:
         MicroAbility.campaign_id == campaign_id)).all())
 
 
-def completed_gradings(session: Session, enrolment_id: int) -> list[HumanTask]:
-    """The school's completed grading tasks, oldest first."""
+def completed_grade_decisions(session: Session, enrolment_id: int) -> list[HumanTask]:
+    """The school's completed grading and grade-confirmation tasks, oldest first."""
     return list(session.scalars(select(HumanTask).where(
-        HumanTask.school_enrolment_id == enrolment_id, HumanTask.kind == TaskKind.SUBMISSION_GRADING,
-        HumanTask.status == TaskStatus.COMPLETED).order_by(HumanTask.id)).all())
+        HumanTask.school_enrolment_id == enrolment_id,
+        HumanTask.kind.in_([TaskKind.SUBMISSION_GRADING, TaskKind.GRADE_CONFIRMATION]),
+        HumanTask.status == TaskStatus.COMPLETED).order_by(HumanTask.id)
+        .execution_options(populate_existing=True)).all())  # a completion is an UPDATE the session has not seen
 
 
 

@@ -49,6 +49,7 @@ TASK_STAGE: dict[TaskKind, SchoolState] = {
     **{kind: state for state, kind in TASK_OPENED_ON_ENTRY.items()},
     TaskKind.SUBMISSION_GRADING: SchoolState.SCHOOL_REVIEW,
     TaskKind.PEER_REVIEW: SchoolState.TRAINING,
+    TaskKind.GRADE_CONFIRMATION: SchoolState.SCHOOL_REVIEW,
 }
 """The stage each task kind is worked in."""
 

@@ -99,6 +99,16 @@ class SubmissionGradingDecision(_Decision):
     items: dict[ItemName, Grade] = Field(min_length=1)
 
 
+class GradeConfirmationDecision(_Decision):
+    """School admin (two-level review): confirm the group leader's grade, or set the school's own per item."""
+
+    model_config = _examples({"kind": "grade_confirmation", "comment": "同意教研组评定"},
+                             {"kind": "grade_confirmation", "items": {"学情分析方案": "pass", "学情分析报告": "pass"},
+                              "comment": "方案达到合格，不评优秀"})
+    kind: Literal["grade_confirmation"]
+    items: dict[ItemName, Grade] | None = Field(default=None, min_length=1)
+
+
 class PeerReviewDecision(_Decision):
     """Teacher: a review of a colleague's submission (003 互学互评), which their grader reads."""
 
@@ -193,19 +203,19 @@ Decision = Annotated[
     | Annotated[PlanRevisionDecision, Tag("plan_revision")]
     | Annotated[SubmissionGradingDecision, Tag("submission_grading")]
     | Annotated[PeerReviewDecision, Tag("peer_review")]
+    | Annotated[GradeConfirmationDecision, Tag("grade_confirmation")]
     | Annotated[_by_outcome(CountyPassed, CountyFailed), Tag("county_assessment_scoring")]
     | Annotated[RectificationDecision, Tag("rectification")]
     | Annotated[_by_outcome(SpotCheckPassed, SpotCheckFailed), Tag("spot_check")]
     | Annotated[_by_outcome(ProvinceAccepted, ProvinceReturned), Tag("province_audit")],
     Discriminator(_kind_of, custom_error_type="decision_kind", custom_error_message=(
         "kind is required and must be one of plan_submission, plan_review, plan_revision, submission_grading, "
-        "peer_review, county_assessment_scoring, rectification, spot_check, province_audit")),
+        "peer_review, grade_confirmation, county_assessment_scoring, rectification, spot_check, province_audit")),
 ]
 
 DECISION_MODELS: tuple[type[BaseModel], ...] = (
     PlanSubmissionDecision, PlanFiled, PlanReturned, PlanRevisionDecision, SubmissionGradingDecision, PeerReviewDecision,
-    CountyPassed, CountyFailed,
-    RectificationDecision, SpotCheckPassed, SpotCheckFailed, ProvinceAccepted, ProvinceReturned,
+    GradeConfirmationDecision, CountyPassed, CountyFailed, RectificationDecision, SpotCheckPassed, SpotCheckFailed, ProvinceAccepted, ProvinceReturned,
 )
 """Every variant of `Decision`, in lifecycle order."""
 
@@ -231,10 +241,14 @@ EVENTS: dict[tuple[str, str | None], E] = {
 }
 
 
+SCHOOL_WORK_KINDS = frozenset({TaskKind.SUBMISSION_GRADING, TaskKind.PEER_REVIEW, TaskKind.GRADE_CONFIRMATION})
+"""Decisions on teachers' submissions: they fire no school event; a school's are applied together in one run."""
+
+
 def lifecycle_event(decision: BaseModel) -> tuple[E, dict[str, Any]] | None:
-    """The school event a decision fires and its payload; None for a grading decision or a peer review (applied in
-    bulk with the school's grades)."""
-    if decision.kind in (TaskKind.SUBMISSION_GRADING, TaskKind.PEER_REVIEW):
+    """The school event a decision fires and its payload; None for the decisions applied in bulk with the school's
+    grades (SCHOOL_WORK_KINDS)."""
+    if decision.kind in SCHOOL_WORK_KINDS:
         return None
     event = EVENTS[(decision.kind, getattr(decision, "outcome", None))]
     payload = decision.model_dump(mode="json", exclude={"kind", "outcome"}, exclude_none=True)

@@ -73,6 +73,7 @@ class TaskKind(StrEnum):
     PLAN_REVISION = "plan_revision"
     SUBMISSION_GRADING = "submission_grading"
     PEER_REVIEW = "peer_review"  # 互学互评 (003): a teacher reviews a colleague's submission
+    GRADE_CONFIRMATION = "grade_confirmation"  # 学校评审: the school confirms (or changes) the group leader's grade
     COUNTY_ASSESSMENT_SCORING = "county_assessment_scoring"
     RECTIFICATION = "rectification"
     SPOT_CHECK = "spot_check"
@@ -87,5 +88,6 @@ class TaskStatus(StrEnum):
 
 class SubmissionStatus(StrEnum):
     SUBMITTED = "submitted"
+    PROPOSED = "proposed"  # the group leader's grade, awaiting the school's confirmation (two-level review)
     GRADED = "graded"
     WITHDRAWN = "withdrawn"

@@ -50,6 +50,7 @@ TASK_ASSIGNMENT: dict[TaskKind, tuple[UnitLevel, Role]] = {
     TaskKind.PLAN_REVISION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
     TaskKind.SUBMISSION_GRADING: (UnitLevel.SCHOOL, Role.GROUP_LEADER),
     TaskKind.PEER_REVIEW: (UnitLevel.SCHOOL, Role.TEACHER),  # assigned (claimed) to one colleague at creation
+    TaskKind.GRADE_CONFIRMATION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
     TaskKind.COUNTY_ASSESSMENT_SCORING: (UnitLevel.COUNTY, Role.COUNTY_EXPERT),
     TaskKind.RECTIFICATION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
     TaskKind.SPOT_CHECK: (UnitLevel.CITY, Role.CITY_EXPERT),

@@ -152,6 +152,7 @@ class Policy(BaseModel):
     spot_check_ratio: float = Field(gt=0, le=1)
     presenter_ratio: float | None = Field(default=None, gt=0, le=1)
     peer_review_before_submit: bool = False
+    school_confirms_grades: bool = False  # two-level school review: 教研组 grades, then the school confirms
     rubric: str | None = None
     final_deadline: date
     task_due_days: dict[TaskKind, int] = Field(default_factory=dict)

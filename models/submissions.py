@@ -62,7 +62,7 @@ def _standing_problems(request: SubmissionRequest) -> list[RuleViolated]:
     if request.code not in request.choices:
         problems.append(RuleViolated("submission_choice",
                                      f"{request.code} is not among your chosen micro-abilities"))
-    if request.latest is not None and request.latest.status == SubmissionStatus.SUBMITTED:
+    if request.latest is not None and request.latest.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.PROPOSED):
         problems.append(RuleViolated("submission_pending", f"your submission for {request.code} awaits grading; "
                                                            "withdraw it to submit again"))
     elif request.latest is not None and request.latest.grade not in (None, Grade.FAIL):

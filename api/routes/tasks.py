@@ -114,11 +114,14 @@ class TaskView(BaseModel):
     teacher: Teacher | None
     micro_ability: Named | None
     evidence: dict[str, int] | None = Field(
-        default=None, description="A submission_grading or peer_review task read alone: the evidence id sent per "
-                                  "item (fetch each with /evidence/{id}/download)")
+        default=None, description="A task on a submission (grading, peer review, confirmation) read alone: the "
+                                  "evidence id sent per item (fetch each with /evidence/{id}/download)")
     peer_reviews: list[PeerReviewView] | None = Field(
-        default=None, description="A submission_grading or peer_review task read alone: colleagues' recorded "
-                                  "reviews of the submission (003 互学互评), oldest first")
+        default=None, description="A task on a submission read alone: colleagues' recorded reviews of the "
+                                  "submission (003 互学互评), oldest first")
+    proposed_grade: str | None = Field(
+        default=None, description="A task on a submission read alone, while the group leader's grade awaits the "
+                                  "school's confirmation (grade_confirmation): that grade")
     plans: list[PlanFilingView] | None = Field(
         default=None, description="A plan_review or plan_revision task read alone: the plans its school filed, "
                                   "newest (the one under review) first, each with its documents' download links")
@@ -156,7 +159,8 @@ def _version(if_match: str | None) -> int | None:
 
 
 # Fields not read off the task row: its names, and what a single read adds.
-FILLED_APART = frozenset({"school", "unit", "teacher", "micro_ability", "plans", "evidence", "peer_reviews"})
+FILLED_APART = frozenset({"school", "unit", "teacher", "micro_ability", "plans", "evidence", "peer_reviews",
+                          "proposed_grade"})
 
 
 def _named(pair: tuple[str, str] | None) -> Named | None:
@@ -197,12 +201,12 @@ def list_tasks(
 @router.get("/tasks/{task_id}", response_model=TaskView)
 def get_task(task_id: TaskId, uow: UowDep, user: CurrentUser, response: Response) -> TaskView:
     """One task, with its ETag (a plan task: the plans filed, with their documents; a grading or peer review: the
-    evidence sent and colleagues' reviews); 404 for a task that is not in your listing."""
+    evidence sent, colleagues' reviews and a grade awaiting confirmation); 404 for a task that is not in your listing."""
     view = task_view(inbox.read_task(uow, user, task_id), response)
     if view.kind in PLAN_TASKS:
         view.plans = [_filing(f) for f in plan_filings.task_plans(uow, user, task_id)]
     if inputs := peer_reviews.grading_inputs(uow, user, task_id):
-        view.evidence = inputs.evidence
+        view.evidence, view.proposed_grade = inputs.evidence, inputs.proposed_grade
         view.peer_reviews = [PeerReviewView(reviewer=Teacher(username=r.reviewer[0], name=r.reviewer[1]),
                                             comment=r.comment, reviewed_at=r.reviewed_at) for r in inputs.reviews]
     return view
