@@ -3,6 +3,7 @@ flow run), and where a decision stands. The checks are here; infra/inbox.py hold
 UPDATEs, infra/human_tasks.py the one completion."""
 from pydantic import BaseModel
 
+from application import moves
 from infra import human_tasks, inbox, repository as repo, task_views
 from infra.decision_items import check_decision_items
 from infra.fault_points import crash_point
@@ -19,6 +20,7 @@ from models.errors import (
 )
 from models.org import Principal
 from models.outbox import OutboxEntry
+from models.transition import TransitionRequest
 
 __all__ = ["TaskFilter", "TaskRow", "claim_task", "complete_task", "decision_status", "list_tasks", "read_task",
            "reassign_task", "release_task"]
@@ -26,6 +28,8 @@ __all__ = ["TaskFilter", "TaskRow", "claim_task", "complete_task", "decision_sta
 CHANGES_SCHOOL_WORK = frozenset({TaskKind.PLAN_SUBMISSION, TaskKind.PLAN_REVISION, TaskKind.SUBMISSION_GRADING,
                                  TaskKind.GRADE_CONFIRMATION})
 """Task kinds whose decision changes a school's plans, submissions or grades: refused while it is locked."""
+CHECKED_AT_ONCE = frozenset({TaskKind.TRAINING_COMPLETION, TaskKind.COUNTY_APPLICATION})
+"""Declarations whose guards weigh every teacher: refused in the request, naming each blocking teacher and why."""
 ACCEPTED = "decision-accepted"
 """The fault point right after a decision's commit, before its answer (tests/faults)."""
 
@@ -118,6 +122,10 @@ def complete_task(uow: UnitOfWork, user: Principal, task_id: int, decision: Base
     if task.status != TaskStatus.OPEN or task.claimed_by not in (None, user.username):
         raise TaskConflict(f"task {task.id} is not open or is held by someone else")
     fired = lifecycle_event(decision)
+    if task.kind in CHECKED_AT_ONCE:
+        moves.check_move(uow, TransitionRequest(campaign=task.campaign, county=task.county, school=task.school,
+                                                event=fired[0], actor=user.username, payload=fired[1],
+                                                task_id=task.id))
     # The attempt read here stays right: a reopening changes the task's version, so the conditional UPDATE then fails.
     entry = OutboxEntry(task_id=task.id, task_attempt=task.decided_attempts + 1, campaign=task.campaign,
                         county=task.county, school=task.school, event=fired[0] if fired else None,

@@ -83,6 +83,12 @@ def decide_move(snapshot: SchoolSnapshot, request: TransitionRequest) -> tuple[T
     return request.model_copy(update={"payload": dict(context.payload)}), decide(context, request.event)
 
 
+def check_move(uow: UnitOfWork, request: TransitionRequest) -> None:
+    """Refuse now, with every reason, what the dispatcher would refuse later (a school admin's declaration that
+    waits on every teacher); the dispatcher checks again when it applies the move."""
+    decide_move(read_school(uow, request), request)
+
+
 def record_move(uow: UnitOfWork, request: TransitionRequest, snapshot: SchoolSnapshot, to_state: SchoolState,
                 flow_run_id: str | None) -> TransitionOutcome:
     """Move the school (the actor is the request's), close and open its human tasks, append the audit entry; a

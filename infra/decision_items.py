@@ -18,9 +18,9 @@ def check_decision_items(session: Session, task: HumanTask, decision: BaseModel)
             .join(Submission, Submission.micro_ability_id == MicroAbility.id)
             .where(Submission.id == task.submission_id)).one()
         refuse_unknown_items(code, evidence_items, decision.items)
-    elif task.kind == TaskKind.COUNTY_ASSESSMENT_SCORING:
+    elif task.kind in (TaskKind.COUNTY_ASSESSMENT_SCORING, TaskKind.COUNTY_APPLICATION):
         rubric_name = session.scalar(select(Campaign.policy).where(Campaign.id == task.campaign_id)).get("rubric")
         if rubric_name is not None:
             rubric = load_rubric(rubric_name)
             for field in ("scores", "self_scores"):
-                refuse_unknown_scores(rubric, field, getattr(decision, field) or {})
+                refuse_unknown_scores(rubric, field, getattr(decision, field, None) or {})

@@ -25,7 +25,7 @@ from models.evidence import Evidence
 from models.errors import DomainError, StaleState
 from models.human_task import TASK_ASSIGNMENT, HumanTask
 from models.lifecycle import TASK_OPENED_ON_ENTRY
-from models.org import Unit
+from models.org import Person, Unit
 from models.plan import PLAN_ITEM
 from models.policy import Policy
 from models.rules import TeacherStanding
@@ -161,15 +161,16 @@ def school_version(session: Session, enrolment_id: int) -> int:
 def teacher_standings(session: Session, enrolment_id: int) -> tuple[TeacherStanding, ...]:
     """The school's teachers as the guards read them: hours, result, choices, and whether they peer-reviewed (a
     school of one teacher has no peer to review)."""
-    teachers = session.scalars(
-        select(TeacherEnrolment).where(TeacherEnrolment.school_enrolment_id == enrolment_id,
-                                       TeacherEnrolment.withdrawn_at.is_(None))).all()
+    teachers = session.execute(
+        select(TeacherEnrolment, Person.username).join(Person, Person.id == TeacherEnrolment.teacher_id)
+        .where(TeacherEnrolment.school_enrolment_id == enrolment_id, TeacherEnrolment.withdrawn_at.is_(None))
+        .order_by(TeacherEnrolment.id)).all()
     reviewers = set(session.scalars(
         select(PeerReview.reviewer_enrolment_id)
         .join(TeacherEnrolment, TeacherEnrolment.id == PeerReview.reviewer_enrolment_id)
         .where(TeacherEnrolment.school_enrolment_id == enrolment_id)).all())
     return tuple(TeacherStanding(t.online_hours, t.practice_hours, t.result, tuple(t.choices),
-                                 t.id in reviewers or len(teachers) == 1) for t in teachers)
+                                 t.id in reviewers or len(teachers) == 1, username) for t, username in teachers)
 
 
 def campaign_catalog(session: Session, campaign_id: int) -> dict[str, MicroAbility]:

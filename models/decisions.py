@@ -99,6 +99,23 @@ class SubmissionGradingDecision(_Decision):
     items: dict[ItemName, Grade] = Field(min_length=1)
 
 
+class TrainingCompletionDecision(_Decision):
+    """School admin: the school's training is done; refused (naming every teacher) while anyone lacks hours or a
+    valid choice."""
+
+    model_config = _examples({"kind": "training_completion", "comment": "全员完成线上学习与校本研修"})
+    kind: Literal["training_completion"]
+
+
+class CountyApplicationDecision(_Decision):
+    """School admin: apply for the county's assessment (003: with the school's 自查得分 per rubric item); refused
+    (naming every teacher) while anyone lacks a result, or below the policy's pass rate."""
+
+    model_config = _examples({"kind": "county_application", "self_scores": _SCORES, "comment": "申请县级考核"})
+    kind: Literal["county_application"]
+    self_scores: dict[str, float] | None = None
+
+
 class GradeConfirmationDecision(_Decision):
     """School admin (two-level review): confirm the group leader's grade, or set the school's own per item."""
 
@@ -201,21 +218,24 @@ Decision = Annotated[
     Annotated[PlanSubmissionDecision, Tag("plan_submission")]
     | Annotated[_by_outcome(PlanFiled, PlanReturned), Tag("plan_review")]
     | Annotated[PlanRevisionDecision, Tag("plan_revision")]
+    | Annotated[TrainingCompletionDecision, Tag("training_completion")]
     | Annotated[SubmissionGradingDecision, Tag("submission_grading")]
     | Annotated[PeerReviewDecision, Tag("peer_review")]
     | Annotated[GradeConfirmationDecision, Tag("grade_confirmation")]
+    | Annotated[CountyApplicationDecision, Tag("county_application")]
     | Annotated[_by_outcome(CountyPassed, CountyFailed), Tag("county_assessment_scoring")]
     | Annotated[RectificationDecision, Tag("rectification")]
     | Annotated[_by_outcome(SpotCheckPassed, SpotCheckFailed), Tag("spot_check")]
     | Annotated[_by_outcome(ProvinceAccepted, ProvinceReturned), Tag("province_audit")],
     Discriminator(_kind_of, custom_error_type="decision_kind", custom_error_message=(
-        "kind is required and must be one of plan_submission, plan_review, plan_revision, submission_grading, "
-        "peer_review, grade_confirmation, county_assessment_scoring, rectification, spot_check, province_audit")),
+        "kind is required and must be one of plan_submission, plan_review, plan_revision, training_completion, "
+        "submission_grading, peer_review, grade_confirmation, county_application, county_assessment_scoring, rectification, spot_check, province_audit")),
 ]
 
 DECISION_MODELS: tuple[type[BaseModel], ...] = (
-    PlanSubmissionDecision, PlanFiled, PlanReturned, PlanRevisionDecision, SubmissionGradingDecision, PeerReviewDecision,
-    GradeConfirmationDecision, CountyPassed, CountyFailed, RectificationDecision, SpotCheckPassed, SpotCheckFailed, ProvinceAccepted, ProvinceReturned,
+    PlanSubmissionDecision, PlanFiled, PlanReturned, PlanRevisionDecision, TrainingCompletionDecision,
+    SubmissionGradingDecision, PeerReviewDecision, GradeConfirmationDecision, CountyApplicationDecision, CountyPassed,
+    CountyFailed, RectificationDecision, SpotCheckPassed, SpotCheckFailed, ProvinceAccepted, ProvinceReturned,
 )
 """Every variant of `Decision`, in lifecycle order."""
 
@@ -233,6 +253,7 @@ def openapi_examples() -> dict[str, dict[str, Any]]:
 EVENTS: dict[tuple[str, str | None], E] = {
     ("plan_review", "file"): E.FILE_PLAN, ("plan_review", "return"): E.RETURN_PLAN,
     ("plan_submission", None): E.SUBMIT_PLAN, ("plan_revision", None): E.SUBMIT_PLAN,
+    ("training_completion", None): E.FINISH_TRAINING, ("county_application", None): E.APPLY_FOR_COUNTY_ASSESSMENT,
     ("county_assessment_scoring", "pass"): E.PASS_COUNTY_ASSESSMENT,
     ("county_assessment_scoring", "fail"): E.FAIL_COUNTY_ASSESSMENT,
     ("rectification", None): E.FINISH_RECTIFICATION,

@@ -71,9 +71,11 @@ class TaskKind(StrEnum):
     PLAN_SUBMISSION = "plan_submission"  # 规划提交: the school's first filing
     PLAN_REVIEW = "plan_review"
     PLAN_REVISION = "plan_revision"
+    TRAINING_COMPLETION = "training_completion"  # the school admin declares the school's training done
     SUBMISSION_GRADING = "submission_grading"
     PEER_REVIEW = "peer_review"  # 互学互评 (003): a teacher reviews a colleague's submission
     GRADE_CONFIRMATION = "grade_confirmation"  # 学校评审: the school confirms (or changes) the group leader's grade
+    COUNTY_APPLICATION = "county_application"  # the school admin applies for the county's assessment
     COUNTY_ASSESSMENT_SCORING = "county_assessment_scoring"
     RECTIFICATION = "rectification"
     SPOT_CHECK = "spot_check"

@@ -47,6 +47,17 @@ class GuardRejected(DomainError):
         self.guard = guard
         self.reason = reason
 
+    @classmethod
+    def of(cls, refusals: Sequence[tuple[str, str]]) -> "GuardRejected":
+        """Every guard that refuses, each in `errors` (field: the guard); the first names the error."""
+        (guard, reason), *others = refusals
+        error = cls(guard, reason)
+        if others:
+            error.detail = "; ".join(f"guard '{g}' rejected the transition: {r}" for g, r in refusals)
+            error.args = (error.detail,)
+        error.errors = [{"field": g, "message": r} for g, r in refusals]
+        return error
+
 
 class StaleState(DomainError):
     """The school moved on since the caller read it (version mismatch)."""

@@ -48,9 +48,11 @@ TASK_ASSIGNMENT: dict[TaskKind, tuple[UnitLevel, Role]] = {
     TaskKind.PLAN_SUBMISSION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
     TaskKind.PLAN_REVIEW: (UnitLevel.COUNTY, Role.COUNTY_OFFICE),
     TaskKind.PLAN_REVISION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
+    TaskKind.TRAINING_COMPLETION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
     TaskKind.SUBMISSION_GRADING: (UnitLevel.SCHOOL, Role.GROUP_LEADER),
     TaskKind.PEER_REVIEW: (UnitLevel.SCHOOL, Role.TEACHER),  # assigned (claimed) to one colleague at creation
     TaskKind.GRADE_CONFIRMATION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
+    TaskKind.COUNTY_APPLICATION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
     TaskKind.COUNTY_ASSESSMENT_SCORING: (UnitLevel.COUNTY, Role.COUNTY_EXPERT),
     TaskKind.RECTIFICATION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
     TaskKind.SPOT_CHECK: (UnitLevel.CITY, Role.CITY_EXPERT),

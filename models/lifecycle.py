@@ -40,13 +40,24 @@ def plan_is_complete(ctx: TransitionContext) -> str | None:
     return "; ".join(problems) or None
 
 
+def _named(number: int, teacher: TeacherStanding) -> str:
+    return teacher.who or f"teacher {number}"
+
+
+def _every_teacher(problems: list[str], total: int, what: str) -> str | None:
+    """One refusal naming every blocking teacher and why."""
+    return f"{len(problems)} of {total} teacher(s) {what}: {'; '.join(problems)}" if problems else None
+
+
 def every_teacher_chose_validly(ctx: TransitionContext) -> str | None:
-    """Every teacher's micro-abilities satisfy the policy (count, dimensions, the school's set)."""
+    """Every teacher's micro-abilities satisfy the policy (count, dimensions, the school's set): each who does not is
+    named with every rule broken."""
+    problems = []
     for number, teacher in enumerate(ctx.teachers, 1):
-        problems = teacher_choice_violations(list(teacher.choices), ctx.catalog, ctx.policy.choices, ctx.school_set)
-        if problems:
-            return f"teacher {number} of {len(ctx.teachers)}: {problems[0].detail}"
-    return None
+        broken = teacher_choice_violations(list(teacher.choices), ctx.catalog, ctx.policy.choices, ctx.school_set)
+        if broken:
+            problems.append(f"{_named(number, teacher)}: {', '.join(p.detail for p in broken)}")
+    return _every_teacher(problems, len(ctx.teachers), "chose invalidly")
 
 
 def reason_is_given(ctx: TransitionContext) -> str | None:
@@ -60,17 +71,16 @@ def school_has_teachers(ctx: TransitionContext) -> str | None:
 
 
 def every_teacher_meets_hours(ctx: TransitionContext) -> str | None:
-    """Every teacher has the policy's online and practice hours (000: 25 + 25)."""
-    short = [(i, s) for i, t in enumerate(ctx.teachers) if (s := hours_shortfall(t, ctx.policy.hours))]
-    if not short:
-        return None
-    return f"{len(short)} teacher(s) short of hours, first: {short[0][1]}"
+    """Every teacher has the policy's online and practice hours (000: 25 + 25): each short is named with the gap."""
+    short = [f"{_named(n, t)}: {s}" for n, t in enumerate(ctx.teachers, 1) if (s := hours_shortfall(t, ctx.policy.hours))]
+    return _every_teacher(short, len(ctx.teachers), "short of hours")
 
 
 def every_teacher_has_result(ctx: TransitionContext) -> str | None:
-    """The school applies only 在学校完成全员研修与教师能力点考核后 (000)."""
-    ungraded = sum(1 for t in ctx.teachers if t.result is None)
-    return f"{ungraded} teacher(s) have no result yet" if ungraded else None
+    """The school applies only 在学校完成全员研修与教师能力点考核后 (000): each teacher without a result is named."""
+    ungraded = [_named(n, t) for n, t in enumerate(ctx.teachers, 1) if t.result is None]
+    return f"{len(ungraded)} of {len(ctx.teachers)} teacher(s) have no result yet: {', '.join(ungraded)}" \
+        if ungraded else None
 
 
 def teacher_pass_rate_met(ctx: TransitionContext) -> str | None:
@@ -151,6 +161,8 @@ TASK_OPENED_ON_ENTRY: dict[S, TaskKind] = {
     S.PLAN_DRAFTING: TaskKind.PLAN_SUBMISSION,  # opened on enrolment: no move enters the first state
     S.PLAN_SUBMITTED: TaskKind.PLAN_REVIEW,
     S.PLAN_RETURNED: TaskKind.PLAN_REVISION,
+    S.TRAINING: TaskKind.TRAINING_COMPLETION,
+    S.SCHOOL_REVIEW: TaskKind.COUNTY_APPLICATION,
     S.COUNTY_ASSESSMENT: TaskKind.COUNTY_ASSESSMENT_SCORING,
     S.RECTIFYING: TaskKind.RECTIFICATION,
     S.SPOT_CHECK: TaskKind.SPOT_CHECK,
@@ -190,10 +202,9 @@ def prepare(ctx: TransitionContext, event: E) -> TransitionContext:
 def decide(ctx: TransitionContext, event: E) -> S:
     """Apply the table and its guards to a context: the next state, or a domain error."""
     move = find_move(ctx.state, event)
-    for guard in move.guards:
-        reason = guard(ctx)
-        if reason is not None:
-            raise GuardRejected(guard.__name__, reason)
+    refusals = [(guard.__name__, reason) for guard in move.guards if (reason := guard(ctx)) is not None]
+    if refusals:
+        raise GuardRejected.of(refusals)
     return move.to
 
 

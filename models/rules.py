@@ -15,6 +15,7 @@ class TeacherStanding:
     result: Grade | None
     choices: tuple[str, ...] = ()
     peer_reviewed: bool = True
+    who: str = ""  # the teacher's username, which a refusal names
 
 
 def hours_shortfall(standing: TeacherStanding, hours: HourRules) -> str | None:

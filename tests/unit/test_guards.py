@@ -148,3 +148,24 @@ def test_training_needs_three_micro_abilities_from_the_school_set():
     outside = ctx(S.TRAINING, teachers=[trained(choices=("A1", "B2", "C7"))])
     assert rejected_by(outside, E.FINISH_TRAINING) == "every_teacher_chose_validly"
     assert decide(ctx(S.TRAINING, teachers=[trained()]), E.FINISH_TRAINING) == S.SCHOOL_REVIEW
+
+
+def test_finishing_training_names_every_blocking_teacher_under_every_failing_guard():
+    teachers = [TeacherStanding(25, 25, None, ("A1", "B2", "C4"), who="t001"),
+                TeacherStanding(10, 25, None, ("A1", "B2", "C4"), who="t002"),
+                TeacherStanding(25, 20, None, ("A1", "A1"), who="t003")]
+    with pytest.raises(GuardRejected) as raised:
+        decide(ctx(S.TRAINING, teachers=teachers), E.FINISH_TRAINING)
+    errors = {e["field"]: e["message"] for e in raised.value.errors}
+    assert list(errors) == ["every_teacher_meets_hours", "every_teacher_chose_validly"]
+    assert errors["every_teacher_meets_hours"] == "2 of 3 teacher(s) short of hours: t002: online 10 h < 25 h; " \
+                                                  "t003: practice 20 h < 25 h"
+    assert errors["every_teacher_chose_validly"].startswith("1 of 3 teacher(s) chose invalidly: t003: ")
+    assert "every_teacher_chose_validly" in raised.value.detail and "t002" in raised.value.detail
+
+
+def test_the_application_names_every_teacher_without_a_result():
+    teachers = [TeacherStanding(25, 25, Grade.PASS, who="t001"), TeacherStanding(25, 25, None, who="t002"),
+                TeacherStanding(25, 25, None, who="t003")]
+    assert refusal(ctx(S.SCHOOL_REVIEW, teachers=teachers), E.APPLY_FOR_COUNTY_ASSESSMENT) == \
+        "2 of 3 teacher(s) have no result yet: t002, t003"
