@@ -6,7 +6,7 @@ from starlette.types import ASGIApp
 from api import docs, problems
 from api.headers import SecurityHeaders
 from api.problems import error_responses
-from api.routes import auth, campaigns, enrolment, evidence, me, notifications, people, tasks, units
+from api.routes import auth, campaigns, enrolment, evidence, me, notifications, people, school_progress, tasks, units
 from infra.log_redaction import install_redaction, settings_secrets
 from infra.settings import get_settings
 
@@ -36,6 +36,7 @@ except ValidationError:  # bad settings are reported by the first request that n
 app.include_router(auth.router)
 app.include_router(me.router)
 app.include_router(campaigns.router)
+app.include_router(school_progress.router)
 app.include_router(enrolment.router)
 app.include_router(units.router)
 app.include_router(tasks.router)

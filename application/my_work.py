@@ -9,7 +9,7 @@ from infra.teacher_work import catalog as teacher_catalog
 from infra.unit_of_work import UnitOfWork
 from models.choices import teacher_choice_violations
 from models.enums import CampaignStatus, SchoolState
-from models.campaign import Submission
+from models.campaign import Submission, TeacherEnrolment
 from models.errors import CampaignClosed, NotFound, RuleViolated, RulesViolated
 from models.org import Principal
 from models.policy import Policy
@@ -71,7 +71,7 @@ def my_year(uow: UnitOfWork, user: Principal, task_page_size: int = 20) -> MyYea
     """The caller's open tasks (the first page of their inbox) and every teacher enrolment with its standing."""
     total, tasks = list_tasks(uow, user, TaskFilter(page_size=task_page_size))
     enrolled = store.teacher_enrolments(uow.session, user.id)
-    by_teacher = _submissions(uow, [t.id for t, *_ in enrolled])
+    by_teacher = submissions_by_teacher(uow, [t.id for t, *_ in enrolled])
     enrolments = [_standing(row, by_teacher.get(row[0].id, [])) for row in enrolled]
     return MyYear(user, total, tasks, enrolments)
 
@@ -93,7 +93,7 @@ def choose_micro_abilities(uow: UnitOfWork, user: Principal, campaign: str, code
         raise RulesViolated(problems)
     teacher.choices = list(codes)
     uow.session.flush()
-    return _standing(row, _submissions(uow, [teacher.id]).get(teacher.id, []))
+    return _standing(row, submissions_by_teacher(uow, [teacher.id]).get(teacher.id, []))
 
 
 def acting_teacher(uow: UnitOfWork, user: Principal, campaign: str) -> store.EnrolledRow:
@@ -116,7 +116,16 @@ def submission_standing(code: str, s: Submission) -> SubmissionStanding:
                               s.submitted_at, dict(s.evidence or {}), s.withdrawn_at)
 
 
-def _submissions(uow: UnitOfWork, teacher_ids: list[int]) -> dict[int, list[SubmissionStanding]]:
+def hours_standing(teacher: TeacherEnrolment, policy: Policy) -> HoursStanding:
+    """A teacher's credited hours against the policy's minimums, with what they still lack."""
+    rules = policy.hours
+    standing = TeacherStanding(teacher.online_hours, teacher.practice_hours, teacher.result)
+    return HoursStanding(teacher.online_hours, teacher.practice_hours, rules.online_min, rules.practice_min,
+                         rules.total_min, hours_shortfall(standing, rules))
+
+
+def submissions_by_teacher(uow: UnitOfWork, teacher_ids: list[int]) -> dict[int, list[SubmissionStanding]]:
+    """Every submission of these teacher enrolments, by enrolment id, by code and attempt."""
     by_teacher: dict[int, list[SubmissionStanding]] = {}
     for teacher_id, code, s in store.submissions(uow.session, teacher_ids):
         by_teacher.setdefault(teacher_id, []).append(submission_standing(code, s))
@@ -125,10 +134,7 @@ def _submissions(uow: UnitOfWork, teacher_ids: list[int]) -> dict[int, list[Subm
 
 def _standing(row: store.EnrolledRow, submissions: list[SubmissionStanding]) -> Enrolment:
     teacher, campaign, school_enrolment, school = row
-    rules = Policy.model_validate(campaign.policy).hours
-    standing = TeacherStanding(teacher.online_hours, teacher.practice_hours, teacher.result)
-    hours = HoursStanding(teacher.online_hours, teacher.practice_hours, rules.online_min, rules.practice_min,
-                          rules.total_min, hours_shortfall(standing, rules))
+    hours = hours_standing(teacher, Policy.model_validate(campaign.policy))
     return Enrolment(campaign.code, str(campaign.status), (school.code, school.name), str(school_enrolment.state),
                      teacher.withdrawn_at is not None, list(teacher.choices), hours, submissions,
                      str(teacher.result) if teacher.result else None)

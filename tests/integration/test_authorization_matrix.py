@@ -90,6 +90,8 @@ def expected_in_scope(endpoint: str, role: Role) -> int:
         return 422 if role == Role.TEACHER else 404
     if endpoint == "withdraw":  # only one's own submissions, and the teacher has none
         return 404
+    if endpoint == "teachers":  # DEMO-X1-S001's progress table: its management and everyone above, not its teachers
+        return 403 if role == Role.TEACHER else 200
     if endpoint in ("campaigns", "campaign"):  # the campaigns above or inside the caller's unit
         return 200
     if endpoint == "open-campaign":  # the demo county's year: its offices may, and the code is taken already
@@ -121,7 +123,8 @@ def call(http, endpoint, campaign, task_id, headers):
            "task": f"/tasks/{task_id}", "decision-missing": "/decisions/999999",
            "summary": f"/campaigns/{campaign}/summary", "reports": f"/campaigns/{campaign}/closeout/reports",
            "schools": f"/campaigns/{campaign}/schools", "units": "/units?parent=DEMO-C1-X1",
-           "campaigns": "/campaigns", "campaign": f"/campaigns/{campaign}"}
+           "campaigns": "/campaigns", "campaign": f"/campaigns/{campaign}",
+           "teachers": f"/campaigns/{campaign}/schools/DEMO-X1-S001/teachers"}
     if endpoint in url:
         return http.get(url[endpoint], headers=headers).status_code
     if endpoint == "claim":
@@ -150,7 +153,7 @@ def call(http, endpoint, campaign, task_id, headers):
                      headers=headers).status_code
 
 
-ENDPOINTS = ["me", "my-year", "progress", "history", "list", "task", "decision-missing", "summary", "reports", "schools",
+ENDPOINTS = ["me", "my-year", "progress", "history", "teachers", "list", "task", "decision-missing", "summary", "reports", "schools",
              "units", "campaigns", "campaign", "open-campaign", "enrol", "roster-sync", "deactivate", "activate", "choose", "submit",
              "withdraw", "reassign", "claim", "complete"]
 OWN_STEPS = ("choose", "submit", "withdraw")  # a teacher's own steps: 404 for anyone not enrolled as a teacher
