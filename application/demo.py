@@ -17,7 +17,6 @@ from models.clock import utcnow
 from models.enums import SchoolState, TaskKind
 from models.lifecycle import TASK_OPENED_ON_ENTRY
 from models.org import Principal, Unit
-from models.plan import PLAN_ITEM
 from models.policy import Policy
 from models.simulation import DemoScript
 
@@ -85,12 +84,14 @@ def _school_admin(uow: UnitOfWork, school: str) -> Principal:
     return repo.active_principal(uow.session, f"{school}-admin")
 
 
-def begin_plan_upload(uow: UnitOfWork, campaign: str, school: str, file_name: str, body: bytes) -> PendingUpload:
-    """The demo school's admin starts uploading one plan document (a direct upload: its pending row)."""
-    wanted = UploadRequest(campaign, school, None, None, PLAN_ITEM, file_name, len(body), hashlib.sha256(body).hexdigest())
+def begin_school_upload(uow: UnitOfWork, campaign: str, school: str, item: str, file_name: str,
+                        body: bytes) -> PendingUpload:
+    """The demo school's admin starts uploading one of the school's documents, a plan or a report (a direct upload:
+    its pending row)."""
+    wanted = UploadRequest(campaign, school, None, None, item, file_name, len(body), hashlib.sha256(body).hexdigest())
     return evidence.begin_direct_upload(uow, _school_admin(uow, school), wanted)
 
 
-def store_plan_upload(uow: UnitOfWork, store: EvidenceStore, school: str, upload: PendingUpload, body: bytes) -> int:
-    """The admin's plan document stored, verified and recorded: its evidence id."""
+def store_school_upload(uow: UnitOfWork, store: EvidenceStore, school: str, upload: PendingUpload, body: bytes) -> int:
+    """The admin's document stored, verified and recorded: its evidence id."""
     return evidence.store_direct_upload(uow, _school_admin(uow, school), store, upload, io.BytesIO(body)).evidence.id

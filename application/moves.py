@@ -15,6 +15,7 @@ from models.closeout import ClosedOut, refuse_if_closed
 from models.enums import Grade, SchoolEvent, SchoolState, UnitLevel
 from models.errors import RuleViolated, StaleState
 from models.lifecycle import TransitionContext, decide, prepare
+from models.plan import PLAN_ITEM, REPORT_ITEM
 from models.policy import Policy
 from models.rules import TeacherStanding
 from models.transition import TransitionOutcome, TransitionRequest
@@ -39,6 +40,7 @@ class SchoolSnapshot:
     catalog: dict[str, MicroAbility]
     school_set: tuple[str, ...] | None
     plan_files: frozenset[int] = frozenset()
+    report_files: frozenset[int] = frozenset()
 
     def guard_input(self, request: TransitionRequest) -> TransitionContext:
         """The guard context for this request, with the facts a county assessment reads."""
@@ -46,7 +48,7 @@ class SchoolSnapshot:
         facts = school_facts(self.policy, self.teachers, self.catalog, self.school_set,
                              works if isinstance(works, int) and not isinstance(works, bool) else None)
         return TransitionContext(self.state, request.payload, self.policy, self.teachers, self.catalog,
-                                 self.school_set, facts, self.plan_files)
+                                 self.school_set, facts, self.plan_files, self.report_files)
 
     context = guard_input  # the name bench/transitions.py calls
 
@@ -72,7 +74,10 @@ def read_school(uow: UnitOfWork, request: TransitionRequest) -> SchoolSnapshot:
         command_key=key, applied=_outcome_of(prior, request.school, enrolment.version, True) if prior else None,
         catalog=store.campaign_catalog(session, enrolment.campaign_id),
         school_set=tuple(school_set) if school_set is not None else None,
-        plan_files=store.plan_files(session, enrolment.id) if request.event == SchoolEvent.SUBMIT_PLAN else frozenset(),
+        plan_files=store.school_files(session, enrolment.id, PLAN_ITEM) if request.event == SchoolEvent.SUBMIT_PLAN
+        else frozenset(),
+        report_files=store.school_files(session, enrolment.id, REPORT_ITEM)
+        if request.event == SchoolEvent.APPLY_FOR_COUNTY_ASSESSMENT else frozenset(),
     )
 
 

@@ -15,7 +15,7 @@ from models.campaign import MicroAbility
 from models.catalog import load_catalog
 from models.enums import SchoolEvent as E, SchoolState as S
 from models.errors import RuleViolated
-from models.plan import PLAN_FILES
+from models.plan import PLAN_FILES, PLAN_ITEM, REPORT_ITEM
 from models.policy import Policy, load_preset
 from models.simulation import DemoScript
 from models.transition import TransitionOutcome, TransitionRequest
@@ -42,12 +42,19 @@ def simulate_teacher_work(campaign: str, school: str, seed: int) -> int:
 def file_plan_documents(campaign: str, school: str, script: DemoScript, attempt: int = 1) -> dict[str, int]:
     """The school admin uploads the plan's three documents as evidence files (each a direct upload: its pending
     row committed, then the stored file's record); their evidence ids by plan field."""
-    store, files = get_evidence_store(), {}
-    for document in PLAN_FILES:
-        name, body = script.plan_document(school, document, attempt)
-        upload = committed(demo.begin_plan_upload, campaign, school, name, body)
-        files[document] = committed(demo.store_plan_upload, store, school, upload, body)
-    return files
+    return {document: _school_upload(campaign, school, PLAN_ITEM, *script.plan_document(school, document, attempt))
+            for document in PLAN_FILES}
+
+
+def file_application_reports(campaign: str, school: str, script: DemoScript, names: list[str]) -> dict[str, int]:
+    """The school admin uploads the reports its county application attaches; their evidence ids by name."""
+    return {name: _school_upload(campaign, school, REPORT_ITEM, *script.report_document(school, name))
+            for name in names}
+
+
+def _school_upload(campaign: str, school: str, item: str, name: str, body: bytes) -> int:
+    upload = committed(demo.begin_school_upload, campaign, school, item, name, body)
+    return committed(demo.store_school_upload, get_evidence_store(), school, upload, body)
 
 
 @dataclass
@@ -112,7 +119,9 @@ class DemoDriver:
             self._apply(school, E.FINISH_TRAINING, admin)
         elif state is S.SCHOOL_REVIEW:
             self._grade_all(school)
-            self._apply(school, E.APPLY_FOR_COUNTY_ASSESSMENT, admin)
+            names = Policy.model_validate(policy).application_reports
+            reports = file_application_reports(campaign, school, self.script, names) if names else {}
+            self._apply(school, E.APPLY_FOR_COUNTY_ASSESSMENT, admin, {"reports": reports} if reports else None)
         elif state is S.COUNTY_ASSESSMENT:
             self._assess(school, Policy.model_validate(policy))
         elif state is S.RECTIFYING:

@@ -16,6 +16,13 @@ def filed_plans(session: Session, enrolment_id: int) -> list[AuditEntry]:
         .order_by(AuditEntry.id)).all())
 
 
+def latest_school_entry(session: Session, enrolment_id: int, event: str) -> AuditEntry | None:
+    """The school's latest audit entry of this event, or None."""
+    return session.scalars(select(AuditEntry).where(
+        AuditEntry.school_enrolment_id == enrolment_id, AuditEntry.event == event)
+        .order_by(AuditEntry.id.desc()).limit(1)).first()
+
+
 def evidence_by_id(session: Session, ids: Iterable[int]) -> dict[int, Evidence]:
     """The evidence records with these ids."""
     wanted = set(ids)

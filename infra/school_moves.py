@@ -26,7 +26,6 @@ from models.errors import DomainError, StaleState
 from models.human_task import TASK_ASSIGNMENT, HumanTask
 from models.lifecycle import TASK_OPENED_ON_ENTRY
 from models.org import Person, Unit
-from models.plan import PLAN_ITEM
 from models.policy import Policy
 from models.rules import TeacherStanding
 
@@ -193,8 +192,8 @@ def unit_ancestry(session: Session, unit_id: int) -> dict[UnitLevel, int]:
     return units
 
 
-def plan_files(session: Session, enrolment_id: int) -> frozenset[int]:
-    """The evidence ids of the school's uploaded plan files (school-wide files of item `plan`)."""
+def school_files(session: Session, enrolment_id: int, item: str) -> frozenset[int]:
+    """The evidence ids of the school's own uploaded files of an item (`plan`, `report`; not a teacher's)."""
     return frozenset(session.scalars(select(Evidence.id).where(
-        Evidence.school_enrolment_id == enrolment_id, Evidence.item == PLAN_ITEM,
+        Evidence.school_enrolment_id == enrolment_id, Evidence.item == item,
         Evidence.teacher_enrolment_id.is_(None))).all())

@@ -111,9 +111,11 @@ class CountyApplicationDecision(_Decision):
     """School admin: apply for the county's assessment (003: with the school's 自查得分 per rubric item); refused
     (naming every teacher) while anyone lacks a result, or below the policy's pass rate."""
 
-    model_config = _examples({"kind": "county_application", "self_scores": _SCORES, "comment": "申请县级考核"})
+    model_config = _examples({"kind": "county_application", "self_scores": _SCORES,
+                              "reports": {"应用考核表": 201, "工作总结": 202, "情况汇总表": 203}, "comment": "申请县级考核"})
     kind: Literal["county_application"]
     self_scores: dict[str, float] | None = None
+    reports: dict[ItemName, EvidenceId] = Field(default_factory=dict, max_length=10)
 
 
 class GradeConfirmationDecision(_Decision):

@@ -28,6 +28,7 @@ class TransitionContext:
     school_set: tuple[str, ...] | None = None
     facts: SchoolFacts | None = None
     plan_files: frozenset[int] = frozenset()  # the school's uploaded plan files (evidence ids), for SUBMIT_PLAN
+    report_files: frozenset[int] = frozenset()  # the school's uploaded reports, for APPLY_FOR_COUNTY_ASSESSMENT
 
 
 Guard = Callable[[TransitionContext], str | None]
@@ -91,6 +92,19 @@ def teacher_pass_rate_met(ctx: TransitionContext) -> str | None:
     return f"pass rate {summary.pass_rate:.1%} < {ctx.policy.teacher_pass_rate_min:.0%}"
 
 
+def application_reports_attached(ctx: TransitionContext) -> str | None:
+    """The application attaches each report the policy names (003: 《应用考核表》、工作总结、《情况汇总表》) as one of
+    the school's uploaded reports: every missing or foreign one named."""
+    reports = ctx.payload.get("reports") if isinstance(ctx.payload.get("reports"), Mapping) else {}
+    problems = []
+    for name in ctx.policy.application_reports:
+        if name not in reports:
+            problems.append(f"report '{name}' is not attached")
+        elif reports[name] not in ctx.report_files:
+            problems.append(f"report '{name}': evidence {reports[name]} is not a report uploaded for this school")
+    return "; ".join(problems) or None
+
+
 def _score_against_mark(ctx: TransitionContext) -> tuple[float, float] | str | None:
     """(score, mark); a refusal text when the score is missing; None when the policy has no mark."""
     mark = ctx.policy.school_pass_score
@@ -143,7 +157,7 @@ TRANSITIONS: dict[tuple[S, E], Move] = {
         S.SCHOOL_REVIEW, (school_has_teachers, every_teacher_meets_hours, every_teacher_chose_validly)
     ),
     (S.SCHOOL_REVIEW, E.APPLY_FOR_COUNTY_ASSESSMENT): Move(
-        S.COUNTY_ASSESSMENT, (every_teacher_has_result, teacher_pass_rate_met)
+        S.COUNTY_ASSESSMENT, (every_teacher_has_result, teacher_pass_rate_met, application_reports_attached)
     ),
     (S.COUNTY_ASSESSMENT, E.PASS_COUNTY_ASSESSMENT): Move(S.LOCKED, (county_score_passes,)),
     (S.COUNTY_ASSESSMENT, E.FAIL_COUNTY_ASSESSMENT): Move(S.RECTIFYING, (reason_is_given, county_score_fails)),

@@ -16,6 +16,7 @@ PLAN_FILES: dict[str, str] = {
 """The plan's documents (000 学校职责 1), each an uploaded evidence file of item `plan`, by field and title."""
 
 PLAN_ITEM = "plan"
+REPORT_ITEM = "report"  # the evidence item of a school's reports (003: 《应用考核表》, 工作总结, 《情况汇总表》)
 """The evidence item a plan's documents are uploaded as."""
 
 

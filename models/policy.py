@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -153,6 +153,8 @@ class Policy(BaseModel):
     presenter_ratio: float | None = Field(default=None, gt=0, le=1)
     peer_review_before_submit: bool = False
     school_confirms_grades: bool = False  # two-level school review: 教研组 grades, then the school confirms
+    application_reports: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=10)  # reports the county application attaches, as the school's files
     rubric: str | None = None
     final_deadline: date
     task_due_days: dict[TaskKind, int] = Field(default_factory=dict)

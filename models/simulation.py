@@ -48,6 +48,11 @@ class DemoScript:
         body = f"{school} {title} 第{attempt}稿 {self._rng(school, field, attempt).random()}".encode()
         return f"{school}-{title}-第{attempt}稿.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + body + b"\n%%EOF\n"
 
+    def report_document(self, school: str, name: str) -> tuple[str, bytes]:
+        """One of the school's reports for its county application, as a small PDF: its file name and bytes."""
+        body = f"{school} {name} {self._rng(school, name).random()}".encode()
+        return f"{school}-{name}.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + body + b"\n%%EOF\n"
+
     def plan(self, school: str, files: Mapping[str, int], catalog: Mapping[str, Ability] | None = None) -> dict:
         """The school's plan: its uploaded documents (evidence id per field), 研修主题, application mode,
         environment and chosen micro-abilities."""

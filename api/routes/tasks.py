@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from api import idempotency
 from api.deps import CurrentUser, UowDep
 from api.problems import error_responses
-from application import inbox, peer_reviews, plan_filings
+from application import county_applications, inbox, peer_reviews, plan_filings
 from application.plan_filings import PLAN_TASKS, PlanFiling
 from application.inbox import TaskFilter, TaskRow
 from infra.settings import get_settings
@@ -81,6 +81,16 @@ class PlanFilingView(BaseModel):
     documents: list[PlanDocumentView]
 
 
+class ApplicationView(BaseModel):
+    """The school's latest application for the county's assessment: when, by whom, its 自查得分 per rubric item and
+    its reports (evidence id by name)."""
+
+    applied_at: datetime
+    applied_by: str
+    self_scores: dict[str, float] | None
+    reports: dict[str, int]
+
+
 class PeerReviewView(BaseModel):
     """A colleague's review of the submission."""
 
@@ -122,6 +132,9 @@ class TaskView(BaseModel):
     proposed_grade: str | None = Field(
         default=None, description="A task on a submission read alone, while the group leader's grade awaits the "
                                   "school's confirmation (grade_confirmation): that grade")
+    application: ApplicationView | None = Field(
+        default=None, description="A county_assessment_scoring task read alone: the school's application, with its "
+                                  "self scores and reports")
     plans: list[PlanFilingView] | None = Field(
         default=None, description="A plan_review or plan_revision task read alone: the plans its school filed, "
                                   "newest (the one under review) first, each with its documents' download links")
@@ -160,7 +173,7 @@ def _version(if_match: str | None) -> int | None:
 
 # Fields not read off the task row: its names, and what a single read adds.
 FILLED_APART = frozenset({"school", "unit", "teacher", "micro_ability", "plans", "evidence", "peer_reviews",
-                          "proposed_grade"})
+                          "proposed_grade", "application"})
 
 
 def _named(pair: tuple[str, str] | None) -> Named | None:
@@ -201,10 +214,13 @@ def list_tasks(
 @router.get("/tasks/{task_id}", response_model=TaskView)
 def get_task(task_id: TaskId, uow: UowDep, user: CurrentUser, response: Response) -> TaskView:
     """One task, with its ETag (a plan task: the plans filed, with their documents; a grading or peer review: the
-    evidence sent, colleagues' reviews and a grade awaiting confirmation); 404 for a task that is not in your listing."""
+    evidence sent, colleagues' reviews and a grade awaiting confirmation; a county scoring: the school's application
+    with its self scores and reports); 404 for a task that is not in your listing."""
     view = task_view(inbox.read_task(uow, user, task_id), response)
     if view.kind in PLAN_TASKS:
         view.plans = [_filing(f) for f in plan_filings.task_plans(uow, user, task_id)]
+    if applied := county_applications.task_application(uow, user, task_id):
+        view.application = ApplicationView(**vars(applied))
     if inputs := peer_reviews.grading_inputs(uow, user, task_id):
         view.evidence, view.proposed_grade = inputs.evidence, inputs.proposed_grade
         view.peer_reviews = [PeerReviewView(reviewer=Teacher(username=r.reviewer[0], name=r.reviewer[1]),

@@ -15,11 +15,14 @@ SCHOOL_SET = ["A1", "A3", "A5", "B2", "B4", "B6", "C3", "C4", "C5"]
 PLAN = {"development_plan": 11, "research_plan": 12, "assessment_plan": 13, "research_theme": "主题",
         "application_mode": "智慧教育", "environment": "智慧", "micro_abilities": SCHOOL_SET}
 PLAN_FILES = frozenset({11, 12, 13, 14})  # the school's uploaded plan files
+REPORTS = {"应用考核表": 21, "工作总结": 22, "情况汇总表": 23}  # 003's reports, attached to an application
 
 
 def ctx(state, payload=None, teachers=(), policy=YANZHOU, plan_files=PLAN_FILES):
+    if payload is None and state is S.SCHOOL_REVIEW:
+        payload = {"reports": REPORTS}
     return TransitionContext(state, payload or {}, policy, tuple(teachers), CATALOG, tuple(SCHOOL_SET),
-                             plan_files=plan_files)
+                             plan_files=plan_files, report_files=frozenset(REPORTS.values()))
 
 
 def refusal(context, event) -> str:
@@ -169,3 +172,12 @@ def test_the_application_names_every_teacher_without_a_result():
                 TeacherStanding(25, 25, None, who="t003")]
     assert refusal(ctx(S.SCHOOL_REVIEW, teachers=teachers), E.APPLY_FOR_COUNTY_ASSESSMENT) == \
         "2 of 3 teacher(s) have no result yet: t002, t003"
+
+
+def test_a_003_application_attaches_each_report_as_the_schools_file():
+    passed = graded(20, 0)
+    assert decide(ctx(S.SCHOOL_REVIEW, teachers=passed), E.APPLY_FOR_COUNTY_ASSESSMENT) == S.COUNTY_ASSESSMENT
+    lacking = {"reports": {"应用考核表": 21, "工作总结": 99}}
+    assert refusal(ctx(S.SCHOOL_REVIEW, lacking, teachers=passed), E.APPLY_FOR_COUNTY_ASSESSMENT) == (
+        "report '工作总结': evidence 99 is not a report uploaded for this school; report '情况汇总表' is not attached")
+    assert decide(ctx(S.SCHOOL_REVIEW, {}, teachers=passed, policy=ZHUZHOU), E.APPLY_FOR_COUNTY_ASSESSMENT)
