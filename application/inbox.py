@@ -1,7 +1,11 @@
 """The human-task inbox: list and read tasks, claim, release, reassign, complete (into the outbox, applied by a
 flow run), and where a decision stands. The checks are here; infra/inbox.py holds the queries and conditional
 UPDATEs, infra/human_tasks.py the one completion."""
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 
 from application import moves
 from infra import human_tasks, inbox, repository as repo, task_views
@@ -22,7 +26,7 @@ from models.org import Principal
 from models.outbox import OutboxEntry
 from models.transition import TransitionRequest
 
-__all__ = ["TaskFilter", "TaskRow", "claim_task", "complete_task", "decision_status", "list_tasks", "read_task",
+__all__ = ["ItemAnswer", "TaskFilter", "TaskRow", "claim_task", "complete_task", "complete_tasks", "decision_status", "list_tasks", "read_task",
            "reassign_task", "release_task"]
 
 CHANGES_SCHOOL_WORK = frozenset({TaskKind.PLAN_SUBMISSION, TaskKind.PLAN_REVISION, TaskKind.SUBMISSION_GRADING,
@@ -139,6 +143,34 @@ def complete_task(uow: UnitOfWork, user: Principal, task_id: int, decision: Base
         raise TaskConflict(f"task {task.id} was completed or claimed by someone else just now")
     uow.after_commit(lambda: crash_point(ACCEPTED))
     return entry
+
+
+@dataclass(frozen=True)
+class ItemAnswer:
+    """How one item of a bulk completion ended: its status (202 with the queued decision, else the refusal)."""
+
+    task_id: int
+    status: int
+    entry: OutboxEntry | None = None
+    refusal: DomainError | None = None
+
+
+def complete_tasks(uow: UnitOfWork, user: Principal,
+                   items: Sequence[tuple[int, BaseModel, int | None]]) -> list[ItemAnswer]:
+    """Complete many tasks, each on its own as complete_task would (in a savepoint: a refusal undoes only its own
+    item); one answer per item, in order."""
+    answers = []
+    for task_id, decision, if_match in items:
+        try:
+            with uow.session.begin_nested():
+                entry = complete_task(uow, user, task_id, decision, if_match)
+            answers.append(ItemAnswer(task_id, 202, entry))
+        except DomainError as exc:
+            answers.append(ItemAnswer(task_id, exc.status_code, refusal=exc))
+        except IntegrityError:  # a concurrent completion queued the task's decision first
+            answers.append(ItemAnswer(task_id, 409, refusal=TaskConflict(
+                f"task {task_id} was completed by someone else just now")))
+    return answers
 
 
 def decision_status(uow: UnitOfWork, user: Principal, decision_id: int) -> OutboxEntry:

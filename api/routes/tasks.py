@@ -189,7 +189,8 @@ def task_view(row: TaskRow, response: Response | None = None) -> TaskView:
                     teacher=Teacher(username=row.teacher[0], name=row.teacher[1]) if row.teacher else None)
 
 
-def _decision_status(entry: OutboxEntry) -> DecisionStatus:
+def decision_view(entry: OutboxEntry) -> DecisionStatus:
+    """A queued decision as the API shows it, with its links."""
     links = {"self": f"/decisions/{entry.id}", "task": f"/tasks/{entry.task_id}"}
     if entry.flow_run_id:
         links["flow_run"] = f"{get_settings().prefect_ui}/runs/flow-run/{entry.flow_run_id}"
@@ -291,7 +292,7 @@ def complete_task(
 
     def complete() -> JSONResponse:
         entry = inbox.complete_task(uow, user, task_id, decision, _version(if_match))
-        body = jsonable_encoder(_decision_status(entry))
+        body = jsonable_encoder(decision_view(entry))
         idempotency.remember(uow.session, user, idempotency_key, request_hash, 202, body)
         uow.commit()  # the decision is accepted: the service's fault point "decision-accepted" runs right after
         return JSONResponse(body, status_code=202, headers={"Location": body["links"]["self"]})
@@ -302,4 +303,4 @@ def complete_task(
 def decision_status(decision_id: TaskId, uow: UowDep, user: CurrentUser) -> DecisionStatus:
     """Where a decision stands: pending, applied (with its flow run) or refused (with the reason); 404 for a decision
     on a task that is not in your listing."""
-    return _decision_status(inbox.decision_status(uow, user, decision_id))
+    return decision_view(inbox.decision_status(uow, user, decision_id))
