@@ -80,6 +80,14 @@ def confirm_grades(uow: UnitOfWork, actor: str, campaign: str, school: str) -> i
                for task in repo.open_tasks(session, enrolment.id, [TaskKind.GRADE_CONFIRMATION]))
 
 
+def verify_presenters(uow: UnitOfWork, actor: str, campaign: str, school: str) -> int:
+    """The county expert (`actor`) confirms every drawn presenter of the school still to verify; how many."""
+    session = uow.session
+    enrolment = repo.school_enrolment(session, campaign, school)
+    return sum(record_decision(session, task.id, {"outcome": "confirmed", "notes": "说课与成果一致"}, actor, utcnow())
+               for task in repo.open_tasks(session, enrolment.id, [TaskKind.PRESENTER_VERIFICATION]))
+
+
 def _school_admin(uow: UnitOfWork, school: str) -> Principal:
     return repo.active_principal(uow.session, f"{school}-admin")
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from infra import closeout_queries
 from infra import repository as repo
 from infra import school_moves as store
+from infra import school_review as school_review_store
 from infra.unit_of_work import UnitOfWork
 from models.assessment import school_facts
 from models.audit import AuditEntry
@@ -41,6 +42,7 @@ class SchoolSnapshot:
     school_set: tuple[str, ...] | None
     plan_files: frozenset[int] = frozenset()
     report_files: frozenset[int] = frozenset()
+    presenter_checks: tuple[tuple[str, str | None], ...] = ()
 
     def guard_input(self, request: TransitionRequest) -> TransitionContext:
         """The guard context for this request, with the facts a county assessment reads."""
@@ -48,7 +50,8 @@ class SchoolSnapshot:
         facts = school_facts(self.policy, self.teachers, self.catalog, self.school_set,
                              works if isinstance(works, int) and not isinstance(works, bool) else None)
         return TransitionContext(self.state, request.payload, self.policy, self.teachers, self.catalog,
-                                 self.school_set, facts, self.plan_files, self.report_files)
+                                 self.school_set, facts, self.plan_files, self.report_files,
+                                 self.presenter_checks)
 
     context = guard_input  # the name bench/transitions.py calls
 
@@ -78,6 +81,8 @@ def read_school(uow: UnitOfWork, request: TransitionRequest) -> SchoolSnapshot:
         else frozenset(),
         report_files=store.school_files(session, enrolment.id, REPORT_ITEM)
         if request.event == SchoolEvent.APPLY_FOR_COUNTY_ASSESSMENT else frozenset(),
+        presenter_checks=school_review_store.presenter_checks(session, enrolment.id)
+        if request.event == SchoolEvent.PASS_COUNTY_ASSESSMENT else (),
     )
 
 

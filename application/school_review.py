@@ -122,6 +122,29 @@ def draw_school_presenters(uow: UnitOfWork, enrolment_id: int) -> list[str]:
     return list(draw.presenters)
 
 
+def open_presenter_verifications(uow: UnitOfWork, enrolment_id: int) -> int:
+    """A presenter_verification task for the county expert per drawn presenter, on the work they present (their
+    latest graded submission); opened once, however often the school is assessed; returns how many were new."""
+    session = uow.session
+    prior = store.audit_entry(session, f"presenters:{enrolment_id}")
+    if prior is None or not prior.payload.get("presenters"):
+        return 0
+    enrolment, policy = store.enrolment_and_policy(session, enrolment_id)
+    work = store.presenters_work(session, enrolment_id, list(prior.payload["presenters"]))
+    keys = {f"presenter:{enrolment_id}:{username}": submission for username, submission in work.items()}
+    existing = store.existing_origin_keys(session, keys)
+    county = repo.ancestry_parents(session, enrolment.school_id)[enrolment.school_id]
+    now = utcnow()
+    due = task_due_at(session, enrolment.campaign_id, policy, TaskKind.PRESENTER_VERIFICATION, enrolment.school_id,
+                      now)
+    _, role = TASK_ASSIGNMENT[TaskKind.PRESENTER_VERIFICATION]
+    new = [HumanTask(campaign_id=enrolment.campaign_id, kind=TaskKind.PRESENTER_VERIFICATION,
+                     school_enrolment_id=enrolment_id, submission_id=submission, unit_id=county, candidate_role=role,
+                     due_at=due, origin_key=key) for key, submission in keys.items() if key not in existing]
+    session.add_all(new)
+    return len(new)
+
+
 def credit_teacher_hours(uow: UnitOfWork, enrolment_id: int) -> int:
     """Set credited hours to the policy total for every passed teacher of the school (idempotent)."""
     _, policy = store.enrolment_and_policy(uow.session, enrolment_id)

@@ -141,6 +141,7 @@ class DemoDriver:
         """The county expert scores the school, asking for 优秀 only while the county's cap has room; should the
         cap fill meanwhile, the refusal is taken and the school passed without it."""
         teachers = self.run.roster.teachers_per_school
+        committed(demo.verify_presenters, "demo-county-expert", self.run.roster.campaign, school)
         passes, payload = self.script.county_decision(school, self._attempt(school, "county"), policy, teachers)
         if passes and payload.get("excellent") and not committed(
                 demo.excellent_room, self.run.roster.campaign, school, policy):

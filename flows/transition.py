@@ -9,12 +9,13 @@ from models.errors import DomainError
 from models.lifecycle import EFFECTS_ON_ENTRY, Effect
 from models.transition import MoveUnfinished, TransitionOutcome, TransitionRequest, UnfinishedMove
 from tasks.credits import credit_teacher_hours
-from tasks.grading import draw_school_presenters, open_grading_tasks
+from tasks.grading import draw_school_presenters, open_grading_tasks, open_presenter_verifications
 from tasks.transitions import commit_school_transition, emit_school_event, load_school_snapshot
 
 EFFECT_TASKS = {
     Effect.OPEN_GRADING_TASKS: open_grading_tasks,
     Effect.DRAW_PRESENTERS: draw_school_presenters,
+    Effect.OPEN_PRESENTER_VERIFICATIONS: open_presenter_verifications,
     Effect.CREDIT_TEACHER_HOURS: credit_teacher_hours,
     Effect.HOLD_EVIDENCE: lock_school_evidence,
     Effect.RELEASE_EVIDENCE: release_school_evidence,

@@ -2,13 +2,13 @@
 city samples from (none of them commits)."""
 from collections import defaultdict
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.audit import AuditEntry
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
-from models.enums import Grade, SchoolState, TaskKind, TaskStatus
+from models.enums import Grade, SchoolState, SubmissionStatus, TaskKind, TaskStatus
 from models.human_task import HumanTask
 from models.org import Person, Unit
 from models.policy import Policy
@@ -51,6 +51,30 @@ def completed_grade_decisions(session: Session, enrolment_id: int) -> list[Human
         HumanTask.status == TaskStatus.COMPLETED).order_by(HumanTask.id)
         .execution_options(populate_existing=True)).all())  # a completion is an UPDATE the session has not seen
 
+
+
+def presenter_checks(session: Session, enrolment_id: int) -> tuple[tuple[str, str | None], ...]:
+    """(presenter's username, outcome or None while open) of the school's presenter verifications."""
+    rows = session.execute(
+        select(Person.username, HumanTask.status, HumanTask.decision)
+        .join(Submission, Submission.id == HumanTask.submission_id)
+        .join(TeacherEnrolment, TeacherEnrolment.id == Submission.teacher_enrolment_id)
+        .join(Person, Person.id == TeacherEnrolment.teacher_id)
+        .where(HumanTask.school_enrolment_id == enrolment_id, HumanTask.kind == TaskKind.PRESENTER_VERIFICATION,
+               HumanTask.status != TaskStatus.CANCELLED).order_by(Person.username))
+    return tuple((username, (decision or {}).get("outcome") if status == TaskStatus.COMPLETED else None)
+                 for username, status, decision in rows)
+
+
+def presenters_work(session: Session, enrolment_id: int, usernames: list[str]) -> dict[str, int]:
+    """Each presenter's latest graded submission (what they present), by username."""
+    rows = session.execute(
+        select(Person.username, func.max(Submission.id))
+        .join(TeacherEnrolment, TeacherEnrolment.teacher_id == Person.id)
+        .join(Submission, Submission.teacher_enrolment_id == TeacherEnrolment.id)
+        .where(TeacherEnrolment.school_enrolment_id == enrolment_id, Person.username.in_(usernames),
+               Submission.status == SubmissionStatus.GRADED).group_by(Person.username))
+    return dict(rows.all())
 
 
 def audit_entry(session: Session, command_key: str) -> AuditEntry | None:

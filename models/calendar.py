@@ -50,6 +50,7 @@ TASK_STAGE: dict[TaskKind, SchoolState] = {
     TaskKind.SUBMISSION_GRADING: SchoolState.SCHOOL_REVIEW,
     TaskKind.PEER_REVIEW: SchoolState.TRAINING,
     TaskKind.GRADE_CONFIRMATION: SchoolState.SCHOOL_REVIEW,
+    TaskKind.PRESENTER_VERIFICATION: SchoolState.COUNTY_ASSESSMENT,
 }
 """The stage each task kind is worked in."""
 

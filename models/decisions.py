@@ -136,6 +136,25 @@ class PeerReviewDecision(_Decision):
     comment: ReviewText
 
 
+class PresenterConfirmed(_Decision):
+    """County expert: the drawn presenter's work holds up (查、评、听、问)."""
+
+    model_config = _examples({"kind": "presenter_verification", "outcome": "confirmed", "notes": "说课与成果一致"})
+    kind: Literal["presenter_verification"]
+    outcome: Literal["confirmed"]
+    notes: FreeText = ""
+
+
+class PresenterDoubtful(_Decision):
+    """County expert: the presenter's work is in doubt; the notes say why."""
+
+    model_config = _examples({"kind": "presenter_verification", "outcome": "doubtful",
+                              "notes": "现场说课与提交的教学设计不符"})
+    kind: Literal["presenter_verification"]
+    outcome: Literal["doubtful"]
+    notes: Reason
+
+
 class _CountyScores(_Decision):
     kind: Literal["county_assessment_scoring"]
     scores: dict[str, float] = Field(default_factory=dict)
@@ -226,18 +245,20 @@ Decision = Annotated[
     | Annotated[GradeConfirmationDecision, Tag("grade_confirmation")]
     | Annotated[CountyApplicationDecision, Tag("county_application")]
     | Annotated[_by_outcome(CountyPassed, CountyFailed), Tag("county_assessment_scoring")]
+    | Annotated[_by_outcome(PresenterConfirmed, PresenterDoubtful), Tag("presenter_verification")]
     | Annotated[RectificationDecision, Tag("rectification")]
     | Annotated[_by_outcome(SpotCheckPassed, SpotCheckFailed), Tag("spot_check")]
     | Annotated[_by_outcome(ProvinceAccepted, ProvinceReturned), Tag("province_audit")],
     Discriminator(_kind_of, custom_error_type="decision_kind", custom_error_message=(
         "kind is required and must be one of plan_submission, plan_review, plan_revision, training_completion, "
-        "submission_grading, peer_review, grade_confirmation, county_application, county_assessment_scoring, rectification, spot_check, province_audit")),
+        "submission_grading, peer_review, grade_confirmation, county_application, county_assessment_scoring, "
+        "presenter_verification, rectification, spot_check, province_audit")),
 ]
 
 DECISION_MODELS: tuple[type[BaseModel], ...] = (
     PlanSubmissionDecision, PlanFiled, PlanReturned, PlanRevisionDecision, TrainingCompletionDecision,
     SubmissionGradingDecision, PeerReviewDecision, GradeConfirmationDecision, CountyApplicationDecision, CountyPassed,
-    CountyFailed, RectificationDecision, SpotCheckPassed, SpotCheckFailed, ProvinceAccepted, ProvinceReturned,
+    CountyFailed, PresenterConfirmed, PresenterDoubtful, RectificationDecision, SpotCheckPassed, SpotCheckFailed, ProvinceAccepted, ProvinceReturned,
 )
 """Every variant of `Decision`, in lifecycle order."""
 
@@ -264,8 +285,10 @@ EVENTS: dict[tuple[str, str | None], E] = {
 }
 
 
-SCHOOL_WORK_KINDS = frozenset({TaskKind.SUBMISSION_GRADING, TaskKind.PEER_REVIEW, TaskKind.GRADE_CONFIRMATION})
-"""Decisions on teachers' submissions: they fire no school event; a school's are applied together in one run."""
+SCHOOL_WORK_KINDS = frozenset({TaskKind.SUBMISSION_GRADING, TaskKind.PEER_REVIEW, TaskKind.GRADE_CONFIRMATION,
+                               TaskKind.PRESENTER_VERIFICATION})
+"""Decisions on teachers' work: they fire no school event; a school's are applied together in one run (a presenter
+verification needs no applying: the county's pass reads it)."""
 
 
 def lifecycle_event(decision: BaseModel) -> tuple[E, dict[str, Any]] | None:

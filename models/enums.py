@@ -77,6 +77,7 @@ class TaskKind(StrEnum):
     GRADE_CONFIRMATION = "grade_confirmation"  # 学校评审: the school confirms (or changes) the group leader's grade
     COUNTY_APPLICATION = "county_application"  # the school admin applies for the county's assessment
     COUNTY_ASSESSMENT_SCORING = "county_assessment_scoring"
+    PRESENTER_VERIFICATION = "presenter_verification"  # 003 查、评、听、问: the county expert verifies a drawn presenter
     RECTIFICATION = "rectification"
     SPOT_CHECK = "spot_check"
     PROVINCE_AUDIT = "province_audit"

@@ -29,6 +29,7 @@ class TransitionContext:
     facts: SchoolFacts | None = None
     plan_files: frozenset[int] = frozenset()  # the school's uploaded plan files (evidence ids), for SUBMIT_PLAN
     report_files: frozenset[int] = frozenset()  # the school's uploaded reports, for APPLY_FOR_COUNTY_ASSESSMENT
+    presenter_checks: tuple[tuple[str, str | None], ...] = ()  # (presenter, outcome or None while open), for a pass
 
 
 Guard = Callable[[TransitionContext], str | None]
@@ -105,6 +106,16 @@ def application_reports_attached(ctx: TransitionContext) -> str | None:
     return "; ".join(problems) or None
 
 
+def presenters_confirmed(ctx: TransitionContext) -> str | None:
+    """Where the policy asks, the county passes a school once each drawn presenter's verification is confirmed
+    (003: …通过查、评、听、问进行验证): each open or doubtful one named."""
+    if not ctx.policy.presenters_verified_to_pass:
+        return None
+    problems = [f"{who}: {'verification still open' if outcome is None else outcome}"
+                for who, outcome in ctx.presenter_checks if outcome != "confirmed"]
+    return f"presenters not confirmed: {'; '.join(problems)}" if problems else None
+
+
 def _score_against_mark(ctx: TransitionContext) -> tuple[float, float] | str | None:
     """(score, mark); a refusal text when the score is missing; None when the policy has no mark."""
     mark = ctx.policy.school_pass_score
@@ -159,7 +170,7 @@ TRANSITIONS: dict[tuple[S, E], Move] = {
     (S.SCHOOL_REVIEW, E.APPLY_FOR_COUNTY_ASSESSMENT): Move(
         S.COUNTY_ASSESSMENT, (every_teacher_has_result, teacher_pass_rate_met, application_reports_attached)
     ),
-    (S.COUNTY_ASSESSMENT, E.PASS_COUNTY_ASSESSMENT): Move(S.LOCKED, (county_score_passes,)),
+    (S.COUNTY_ASSESSMENT, E.PASS_COUNTY_ASSESSMENT): Move(S.LOCKED, (county_score_passes, presenters_confirmed)),
     (S.COUNTY_ASSESSMENT, E.FAIL_COUNTY_ASSESSMENT): Move(S.RECTIFYING, (reason_is_given, county_score_fails)),
     (S.RECTIFYING, E.FINISH_RECTIFICATION): Move(S.COUNTY_ASSESSMENT, (every_teacher_has_result, teacher_pass_rate_met)),
     (S.LOCKED, E.SAMPLE_FOR_SPOT_CHECK): Move(S.SPOT_CHECK, (sample_is_recorded,)),
@@ -232,6 +243,7 @@ class Effect(StrEnum):
 
     OPEN_GRADING_TASKS = "open_grading_tasks"
     DRAW_PRESENTERS = "draw_presenters"
+    OPEN_PRESENTER_VERIFICATIONS = "open_presenter_verifications"
     CREDIT_TEACHER_HOURS = "credit_teacher_hours"
     HOLD_EVIDENCE = "hold_evidence"
     RELEASE_EVIDENCE = "release_evidence"
@@ -240,6 +252,7 @@ class Effect(StrEnum):
 
 EFFECTS_ON_ENTRY: dict[S, tuple[Effect, ...]] = {
     S.SCHOOL_REVIEW: (Effect.OPEN_GRADING_TASKS, Effect.DRAW_PRESENTERS),  # 003: 随机抽取5%左右的老师…说课
+    S.COUNTY_ASSESSMENT: (Effect.OPEN_PRESENTER_VERIFICATIONS,),  # 003: …通过查、评、听、问进行验证
     S.LOCKED: (Effect.HOLD_EVIDENCE,),  # 000: 县（市）区测评合格后，所有材料锁定
     S.RECTIFYING: (Effect.RELEASE_EVIDENCE,),  # a recorded rectification decision reopens the school
     S.CERTIFIED: (Effect.CREDIT_TEACHER_HOURS, Effect.RETAIN_EVIDENCE),  # 002/003: …计入学分; archived (policy years)

@@ -152,6 +152,7 @@ class Policy(BaseModel):
     spot_check_ratio: float = Field(gt=0, le=1)
     presenter_ratio: float | None = Field(default=None, gt=0, le=1)
     peer_review_before_submit: bool = False
+    presenters_verified_to_pass: bool = False  # a doubtful or open presenter verification blocks the county's pass
     school_confirms_grades: bool = False  # two-level school review: 教研组 grades, then the school confirms
     application_reports: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=list, max_length=10)  # reports the county application attaches, as the school's files

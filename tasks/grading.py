@@ -33,6 +33,12 @@ def record_peer_reviews(enrolment_id: int) -> int:
 
 
 @task(**TASK_DEFAULTS)
+def open_presenter_verifications(enrolment_id: int) -> int:
+    """A presenter_verification task for the county expert per drawn presenter (once); returns how many were new."""
+    return committed(school_review.open_presenter_verifications, enrolment_id)
+
+
+@task(**TASK_DEFAULTS)
 def draw_school_presenters(enrolment_id: int) -> list[str]:
     """Draw ~5 % of the school's teachers to present (003), recording seed and roster hash in the audit log."""
     return committed(school_review.draw_school_presenters, enrolment_id)

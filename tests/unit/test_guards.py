@@ -181,3 +181,18 @@ def test_a_003_application_attaches_each_report_as_the_schools_file():
     assert refusal(ctx(S.SCHOOL_REVIEW, lacking, teachers=passed), E.APPLY_FOR_COUNTY_ASSESSMENT) == (
         "report '工作总结': evidence 99 is not a report uploaded for this school; report '情况汇总表' is not attached")
     assert decide(ctx(S.SCHOOL_REVIEW, {}, teachers=passed, policy=ZHUZHOU), E.APPLY_FOR_COUNTY_ASSESSMENT)
+
+
+def test_a_003_pass_waits_for_every_presenter_to_be_confirmed():
+    passing = {"scores": {}, "score": 85}
+    checks = (("t001", "confirmed"), ("t002", None), ("t003", "doubtful"))
+    context = TransitionContext(S.COUNTY_ASSESSMENT, passing, YANZHOU.model_copy(update={"rubric": None}),
+                                presenter_checks=checks)
+    with pytest.raises(GuardRejected) as raised:
+        decide(context, E.PASS_COUNTY_ASSESSMENT)
+    assert raised.value.reason == "presenters not confirmed: t002: verification still open; t003: doubtful"
+    confirmed = TransitionContext(S.COUNTY_ASSESSMENT, passing, YANZHOU.model_copy(update={"rubric": None}),
+                                  presenter_checks=(("t001", "confirmed"),))
+    assert decide(confirmed, E.PASS_COUNTY_ASSESSMENT) == S.LOCKED
+    unchecked = TransitionContext(S.COUNTY_ASSESSMENT, {}, ZHUZHOU, presenter_checks=checks)
+    assert decide(unchecked, E.PASS_COUNTY_ASSESSMENT) == S.LOCKED  # 000 asks no verification
