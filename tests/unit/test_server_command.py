@@ -40,3 +40,14 @@ def test_uv_lock_pins_the_server_extras():
     for name in ("httptools", "uvloop"):
         assert re.search(rf'name = "{name}"\nversion = "[0-9.]+"', lock), name
     assert re.search(r'"(httptools|uvloop)==', (ROOT / "pyproject.toml").read_text())
+
+
+def test_the_compose_prefect_api_asks_a_password_of_every_client_and_is_not_published_to_users():
+    compose = yaml.safe_load((ROOT / "infra/deploy/compose.yaml").read_text())
+    services = compose["services"]
+    server = services["prefect-server"]
+    assert server["environment"]["PREFECT_SERVER_API_AUTH_STRING"].startswith("${PREFECT_AUTH_STRING:?")
+    assert server["ports"] == ["127.0.0.1:4200:4200"]
+    for name in ("migrate", "deploy", "worker", "dispatcher", "api"):
+        assert services[name]["environment"]["PREFECT_API_AUTH_STRING"] == \
+            server["environment"]["PREFECT_SERVER_API_AUTH_STRING"], name
