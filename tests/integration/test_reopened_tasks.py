@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from api.app import app
 from flows.demo import DemoDriver, file_plan_documents, set_up_demo_campaign
+from tests.support.presenters import verify_presenters
 from flows.dispatch import dispatch_once
 from infra import repository as repo
 from infra.db import session_scope
@@ -86,7 +87,7 @@ CASES = {
         refused=lambda d: {"kind": "county_assessment_scoring", "outcome": "pass", **_scores(d, passing=False)},
         guard="county_score_passes",
         accepted=lambda d: {"kind": "county_assessment_scoring", "outcome": "pass", **_scores(d, passing=True)},
-        then=S.LOCKED),
+        then=S.LOCKED, prepare=lambda campaign, _: verify_presenters(campaign, SCHOOL)),
     "county_fail_at_the_mark": Case(
         S.COUNTY_ASSESSMENT, "county_assessment_scoring", "demo-county-expert",
         refused=lambda d: {"kind": "county_assessment_scoring", "outcome": "fail", **_scores(d, passing=True),

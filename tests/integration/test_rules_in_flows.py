@@ -15,6 +15,7 @@ from models.errors import RuleViolated
 from models.policy import load_preset
 from models.simulation import DemoScript
 from models.transition import TransitionRequest
+from tests.support.presenters import verify_presenters
 
 
 def teachers_of(campaign):
@@ -55,6 +56,7 @@ def _to_county_assessment(campaign, seed=3):
     for school in roster_schools:
         while driver._state(school)[0] is not S.COUNTY_ASSESSMENT:
             driver.step(school)
+        verify_presenters(campaign, school)  # 003: the pass waits for them
     return driver, roster_schools
 
 
