@@ -19,6 +19,7 @@ from models.evidence import Evidence
 from models.human_task import HumanTask
 from models.outbox import OutboxEntry, OutboxStatus
 from tests.integration.test_reopened_tasks import COUNTY, SCHOOL, _drive_to, _login, _scores
+from tests.support.presenters import verify_presenters
 
 
 def _closed_port() -> int:
@@ -55,6 +56,7 @@ def test_a_move_whose_evidence_hold_fails_stays_queued_and_is_finished_by_the_ne
     store = LocalEvidenceStore(tmp_path / "evidence", get_settings().secret_key.get_secret_value())
     _use_store(monkeypatch, str(store.root))  # the plan's documents, filed while driving, are held with the rest
     driver = _drive_to(campaign_code, S.COUNTY_ASSESSMENT)
+    verify_presenters(campaign_code, SCHOOL)
     _record_evidence(campaign_code, store)
     http = TestClient(app)
     headers = _login(http, "demo-county-expert")
