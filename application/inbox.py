@@ -26,8 +26,8 @@ from models.org import Principal
 from models.outbox import OutboxEntry
 from models.transition import TransitionRequest
 
-__all__ = ["ItemAnswer", "TaskFilter", "TaskRow", "claim_task", "complete_task", "complete_tasks", "decision_status", "list_tasks", "read_task",
-           "reassign_task", "release_task"]
+__all__ = ["ItemAnswer", "TaskFilter", "TaskRow", "claim_task", "complete_task", "complete_tasks", "decision_status",
+           "list_tasks", "read_task", "reassign_task", "release_task"]
 
 CHANGES_SCHOOL_WORK = frozenset({TaskKind.PLAN_SUBMISSION, TaskKind.PLAN_REVISION, TaskKind.SUBMISSION_GRADING,
                                  TaskKind.GRADE_CONFIRMATION})

@@ -258,7 +258,8 @@ Decision = Annotated[
 DECISION_MODELS: tuple[type[BaseModel], ...] = (
     PlanSubmissionDecision, PlanFiled, PlanReturned, PlanRevisionDecision, TrainingCompletionDecision,
     SubmissionGradingDecision, PeerReviewDecision, GradeConfirmationDecision, CountyApplicationDecision, CountyPassed,
-    CountyFailed, PresenterConfirmed, PresenterDoubtful, RectificationDecision, SpotCheckPassed, SpotCheckFailed, ProvinceAccepted, ProvinceReturned,
+    CountyFailed, PresenterConfirmed, PresenterDoubtful, RectificationDecision, SpotCheckPassed, SpotCheckFailed,
+    ProvinceAccepted, ProvinceReturned,
 )
 """Every variant of `Decision`, in lifecycle order."""
 

@@ -74,7 +74,8 @@ def school_has_teachers(ctx: TransitionContext) -> str | None:
 
 def every_teacher_meets_hours(ctx: TransitionContext) -> str | None:
     """Every teacher has the policy's online and practice hours (000: 25 + 25): each short is named with the gap."""
-    short = [f"{_named(n, t)}: {s}" for n, t in enumerate(ctx.teachers, 1) if (s := hours_shortfall(t, ctx.policy.hours))]
+    short = [f"{_named(n, t)}: {s}" for n, t in enumerate(ctx.teachers, 1)
+             if (s := hours_shortfall(t, ctx.policy.hours))]
     return _every_teacher(short, len(ctx.teachers), "short of hours")
 
 

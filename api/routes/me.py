@@ -127,7 +127,8 @@ def submit_my_work(campaign: str, body: NewSubmission, uow: UowDep, user: Curren
 
 @router.post("/campaigns/{campaign}/me/submissions/{submission_id}/withdraw", response_model=SubmissionView,
              responses=error_responses(400, 404, 409, 422))
-def withdraw_my_submission(campaign: str, submission_id: SubmissionId, uow: UowDep, user: CurrentUser) -> SubmissionView:
+def withdraw_my_submission(campaign: str, submission_id: SubmissionId, uow: UowDep,
+                           user: CurrentUser) -> SubmissionView:
     """Withdraw your submission while it awaits its grade (its open grading task is cancelled); 422 once graded or
     while its grade is being applied."""
     withdrawn = my_submissions.withdraw_my_submission(uow, user, campaign, submission_id)
