@@ -212,7 +212,7 @@ def list_tasks(
     return TaskPage(total=total, page=page, page_size=page_size, items=[task_view(t) for t in rows])
 
 
-@router.get("/tasks/{task_id}", response_model=TaskView)
+@router.get("/tasks/{task_id:int}", response_model=TaskView)  # :int: /tasks/complete is no task
 def get_task(task_id: TaskId, uow: UowDep, user: CurrentUser, response: Response) -> TaskView:
     """One task, with its ETag (a plan task: the plans filed, with their documents; a grading or peer review: the
     evidence sent, colleagues' reviews and a grade awaiting confirmation; a county scoring: the school's application
