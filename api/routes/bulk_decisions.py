@@ -55,7 +55,7 @@ class BulkResult(BaseModel):
     results: list[ItemResult]
 
 
-@router.post("/tasks/complete", response_model=BulkResult, responses=error_responses(409, 422))
+@router.post("/tasks/complete", response_model=BulkResult, responses=error_responses(400, 409, 422))
 def complete_tasks(body: BulkCompletion, uow: UowDep, user: CurrentUser,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Complete many tasks at once (200): each item is checked and queued as POST /tasks/{id}/complete would, and

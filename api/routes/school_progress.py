@@ -7,7 +7,7 @@ from api.problems import error_responses
 from api.routes.me import HoursView, SubmissionView
 from application import school_progress as service
 
-router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=error_responses(401, 403, 404))
+router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=error_responses(401, 403, 404, 422))
 
 
 class BlockerView(BaseModel):
