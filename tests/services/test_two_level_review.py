@@ -32,15 +32,19 @@ def _apply(uow) -> int:
     return school_review.apply_submission_grades(uow, "system", enrolment_id, None)
 
 
+def _leader_grades(uow, grades: dict[str, Grade]) -> None:
+    """The school's group leader completes the open grading task with these item grades."""
+    leader = repo.active_principal(uow.session, f"{SCHOOL}-leader")
+    inbox.complete_task(uow, leader, _task(uow, TaskKind.SUBMISSION_GRADING).id,
+                        SubmissionGradingDecision(kind="submission_grading", items=grades), None)
+
+
 def test_the_leaders_grade_waits_for_the_schools_confirmation_which_may_change_it(uow, demo):
     _two_levels(uow)
     teacher, me, files = _ready(uow, SchoolState.SCHOOL_REVIEW)
     made = my_submissions.submit_my_work(uow, me, "fast", "A1", files)
-    leader = repo.active_principal(uow.session, f"{SCHOOL}-leader")
     admin = repo.active_principal(uow.session, f"{SCHOOL}-admin")
-    grades = {item: Grade.EXCELLENT for item in A1_ITEMS}
-    inbox.complete_task(uow, leader, _task(uow, TaskKind.SUBMISSION_GRADING).id,
-                        SubmissionGradingDecision(kind="submission_grading", items=grades), None)
+    _leader_grades(uow, {item: Grade.EXCELLENT for item in A1_ITEMS})
     assert _apply(uow) == 1
 
     submission = uow.session.get(Submission, made.id)
@@ -67,10 +71,8 @@ def test_a_confirmation_without_items_keeps_the_leaders_grade(uow, demo):
     _two_levels(uow)
     _, me, files = _ready(uow, SchoolState.SCHOOL_REVIEW)
     made = my_submissions.submit_my_work(uow, me, "fast", "A1", files)
-    leader = repo.active_principal(uow.session, f"{SCHOOL}-leader")
     admin = repo.active_principal(uow.session, f"{SCHOOL}-admin")
-    inbox.complete_task(uow, leader, _task(uow, TaskKind.SUBMISSION_GRADING).id, SubmissionGradingDecision(
-        kind="submission_grading", items={A1_ITEMS[0]: Grade.PASS, A1_ITEMS[1]: Grade.FAIL}), None)
+    _leader_grades(uow, {A1_ITEMS[0]: Grade.PASS, A1_ITEMS[1]: Grade.FAIL})
     _apply(uow)
     inbox.complete_task(uow, admin, _task(uow, TaskKind.GRADE_CONFIRMATION).id,
                         GradeConfirmationDecision(kind="grade_confirmation"), None)
@@ -86,9 +88,7 @@ def test_one_level_grades_at_once(uow, demo):
     _, me, files = _ready(uow, SchoolState.SCHOOL_REVIEW)
     uow.session.get(Campaign, campaign.id).policy = {**campaign.policy, "peer_review_before_submit": False}
     made = my_submissions.submit_my_work(uow, me, "fast", "A1", files)
-    leader = repo.active_principal(uow.session, f"{SCHOOL}-leader")
-    inbox.complete_task(uow, leader, _task(uow, TaskKind.SUBMISSION_GRADING).id, SubmissionGradingDecision(
-        kind="submission_grading", items={item: Grade.PASS for item in A1_ITEMS}), None)
+    _leader_grades(uow, {item: Grade.PASS for item in A1_ITEMS})
     _apply(uow)
     submission = uow.session.get(Submission, made.id)
     uow.session.refresh(submission)
