@@ -7,7 +7,8 @@ from api import docs, problems
 from api.headers import SecurityHeaders
 from api.problems import error_responses
 from api.routes import (
-    auth, bulk_decisions, campaigns, enrolment, evidence, me, notifications, people, school_progress, tasks, units,
+    auth, bulk_decisions, campaigns, enrolment, evidence, me, notifications, people, school_progress, spot_check_draws,
+    tasks, units,
 )
 from infra.log_redaction import install_redaction, settings_secrets
 from infra.settings import get_settings
@@ -39,6 +40,7 @@ app.include_router(auth.router)
 app.include_router(me.router)
 app.include_router(campaigns.router)
 app.include_router(school_progress.router)
+app.include_router(spot_check_draws.router)
 app.include_router(enrolment.router)
 app.include_router(units.router)
 app.include_router(bulk_decisions.router)  # before tasks: /tasks/complete is no task id

@@ -80,7 +80,7 @@ class SchoolHistory:
     entries: list[AuditEntry]
 
 
-def _campaign_in_reach(uow: UnitOfWork, user: Principal, campaign: str) -> tuple[Campaign, dict, bool]:
+def campaign_in_reach(uow: UnitOfWork, user: Principal, campaign: str) -> tuple[Campaign, dict, bool]:
     """The campaign, the unit tree's parents, and whether the caller sits at or above its region; OutOfScope when
     the caller's unit and the region lie on different branches."""
     row = repo.campaign_by_code(uow.session, campaign)
@@ -93,7 +93,7 @@ def _campaign_in_reach(uow: UnitOfWork, user: Principal, campaign: str) -> tuple
 
 def campaign_progress(uow: UnitOfWork, user: Principal, campaign: str) -> CampaignProgress:
     """Count the campaign's schools in each lifecycle state, among those inside the caller's unit."""
-    row, parents, _ = _campaign_in_reach(uow, user, campaign)
+    row, parents, _ = campaign_in_reach(uow, user, campaign)
     facts = progress_facts(uow.session, row.id, utcnow())
     mine = {enrolment for enrolment, school, _ in facts.schools if within(user.unit_id, school, parents)}
     counts = Counter(state for enrolment, _, state in facts.schools if enrolment in mine)
@@ -112,7 +112,7 @@ def annex_summary(uow: UnitOfWork, user: Principal, campaign: str) -> AnnexSumma
     """003 附件2 for the caller's unit and every unit under it, computed as the closeout computes it."""
     if user.role not in SUMMARY_ROLES:
         raise OutOfScope("the summary table is for school management and project offices")
-    row, _, above = _campaign_in_reach(uow, user, campaign)
+    row, _, above = campaign_in_reach(uow, user, campaign)
     summary = closeout_queries.campaign_summary(uow.session, row)
     top = row.region_unit_id if above else user.unit_id  # nobody sees above the campaign's own region
     rows = rows_within(summary, uow.session.get(Unit, top).code)
@@ -146,7 +146,7 @@ def list_schools(uow: UnitOfWork, user: Principal, campaign: str, state: str | N
                  page_size: int) -> tuple[int, list[SchoolRow]]:
     """The campaign's enrolled schools inside the caller's unit, by code, paged, each with its open tasks the
     caller's inbox shows; and how many there are."""
-    row, parents, _ = _campaign_in_reach(uow, user, campaign)
+    row, parents, _ = campaign_in_reach(uow, user, campaign)
     return campaign_schools(uow.session, user, row, parents, state, unit, page, page_size)
 
 

@@ -88,6 +88,12 @@ def verify_presenters(uow: UnitOfWork, actor: str, campaign: str, school: str) -
                for task in repo.open_tasks(session, enrolment.id, [TaskKind.PRESENTER_VERIFICATION]))
 
 
+def spot_check_office(uow: UnitOfWork, campaign: str) -> Principal:
+    """The demo office that draws the campaign's spot check (the city's or the county's, as the policy says)."""
+    policy = Policy.model_validate(repo.campaign_by_code(uow.session, campaign).policy)
+    return repo.active_principal(uow.session, f"demo-{policy.spot_check_by}-office")
+
+
 def _school_admin(uow: UnitOfWork, school: str) -> Principal:
     return repo.active_principal(uow.session, f"{school}-admin")
 

@@ -117,6 +117,9 @@ def complete_task(uow: UnitOfWork, user: Principal, task_id: int, decision: Base
     refuse_if_closed(task.campaign, task.campaign_status, task.closed_at)
     _may_take(user, task)
     _independent(user.role, task.own_submission, task.teaches_there)
+    if task.kind == TaskKind.SPOT_CHECK_DRAW:
+        raise DomainError(f"task {task.id} waits for the spot-check draw: POST /campaigns/{task.campaign}/"
+                          "spot-check-draws decides every waiting school at once")
     if decision.kind != task.kind:
         raise DomainError(f"task {task.id} is a {task.kind} task; the decision is for {decision.kind}")
     if task.kind in CHANGES_SCHOOL_WORK and task.state in LOCKED_STATES:

@@ -1,5 +1,5 @@
 """A school's review as system steps: open its grading tasks, apply the graders' decisions, draw its presenters,
-credit its passed teachers; and the locked schools the city's spot-check draw samples from."""
+credit its passed teachers."""
 import hashlib
 from collections import defaultdict
 
@@ -149,11 +149,6 @@ def credit_teacher_hours(uow: UnitOfWork, enrolment_id: int) -> int:
     """Set credited hours to the policy total for every passed teacher of the school (idempotent)."""
     _, policy = store.enrolment_and_policy(uow.session, enrolment_id)
     return store.credit_passed_teachers(uow.session, enrolment_id, policy.hours.total_min)
-
-
-def locked_schools_by_county(uow: UnitOfWork, campaign: str) -> dict[str, list[str]]:
-    """School codes locked with every evidence version held (000: 锁定，等待市级抽查), grouped by county code."""
-    return store.locked_schools_by_county(uow.session, campaign)
 
 
 def _decided_grade(decision: dict, required_items: list[str]) -> Grade:

@@ -23,7 +23,7 @@ from models.campaign import Campaign, MicroAbility, PeerReview, SchoolEnrolment,
 from models.enums import CampaignStatus, SchoolEvent, SchoolState, TaskStatus, UnitLevel
 from models.evidence import Evidence
 from models.errors import DomainError, StaleState
-from models.human_task import TASK_ASSIGNMENT, HumanTask
+from models.human_task import HumanTask, task_assignment
 from models.lifecycle import TASK_OPENED_ON_ENTRY
 from models.org import Person, Unit
 from models.policy import Policy
@@ -137,7 +137,7 @@ def _opened_task(session: Session, move: SchoolMove, now: datetime) -> HumanTask
     kind = TASK_OPENED_ON_ENTRY.get(move.to_state)
     if kind is None:
         return None
-    level, role = TASK_ASSIGNMENT[kind]
+    level, role = task_assignment(kind, move.policy.spot_check_by)
     return HumanTask(
         campaign_id=move.campaign_id, kind=kind, school_enrolment_id=move.enrolment_id,
         unit_id=move.units[level], candidate_role=role,

@@ -1,16 +1,13 @@
-"""Queries of a school's review: its submissions, grading tasks, presenters' roster, credits, the locked schools the
-city samples from (none of them commits)."""
-from collections import defaultdict
-
+"""Queries of a school's review: its submissions, grading tasks, presenters' roster and credits (none of them
+commits)."""
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.audit import AuditEntry
 from models.campaign import Campaign, MicroAbility, SchoolEnrolment, Submission, TeacherEnrolment
-from models.enums import Grade, SchoolState, SubmissionStatus, TaskKind, TaskStatus
+from models.enums import Grade, SubmissionStatus, TaskKind, TaskStatus
 from models.human_task import HumanTask
-from models.org import Person, Unit
+from models.org import Person
 from models.policy import Policy
 
 
@@ -98,20 +95,3 @@ def credit_passed_teachers(session: Session, enrolment_id: int, hours: float) ->
         .values(credited_hours=hours)
     ).rowcount
 
-
-def locked_schools_by_county(session: Session, campaign: str) -> dict[str, list[str]]:
-    """School codes locked with every evidence version held, grouped by county code."""
-    school, county = aliased(Unit), aliased(Unit)
-    rows = session.execute(
-        select(county.code, school.code)
-        .select_from(SchoolEnrolment)
-        .join(Campaign, Campaign.id == SchoolEnrolment.campaign_id)
-        .join(school, school.id == SchoolEnrolment.school_id)
-        .join(county, county.id == school.parent_id)
-        .where(Campaign.code == campaign, SchoolEnrolment.state == SchoolState.LOCKED,
-               SchoolEnrolment.evidence_held_at.is_not(None))
-    ).all()
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for county_code, school_code in rows:
-        grouped[county_code].append(school_code)
-    return dict(grouped)

@@ -79,6 +79,7 @@ class TaskKind(StrEnum):
     COUNTY_ASSESSMENT_SCORING = "county_assessment_scoring"
     PRESENTER_VERIFICATION = "presenter_verification"  # 003 查、评、听、问: the county expert verifies a drawn presenter
     RECTIFICATION = "rectification"
+    SPOT_CHECK_DRAW = "spot_check_draw"  # a locked school waits for the office's draw (POST /campaigns/{c}/spot-check-draws)
     SPOT_CHECK = "spot_check"
     PROVINCE_AUDIT = "province_audit"
 

@@ -56,7 +56,23 @@ TASK_ASSIGNMENT: dict[TaskKind, tuple[UnitLevel, Role]] = {
     TaskKind.COUNTY_ASSESSMENT_SCORING: (UnitLevel.COUNTY, Role.COUNTY_EXPERT),
     TaskKind.PRESENTER_VERIFICATION: (UnitLevel.COUNTY, Role.COUNTY_EXPERT),
     TaskKind.RECTIFICATION: (UnitLevel.SCHOOL, Role.SCHOOL_ADMIN),
-    TaskKind.SPOT_CHECK: (UnitLevel.CITY, Role.CITY_EXPERT),
+    TaskKind.SPOT_CHECK_DRAW: (UnitLevel.CITY, Role.CITY_OFFICE),  # the county's office where the policy says so
+    TaskKind.SPOT_CHECK: (UnitLevel.CITY, Role.CITY_EXPERT),  # likewise the county's expert
     TaskKind.PROVINCE_AUDIT: (UnitLevel.PROVINCE, Role.PROVINCE_AUDITOR),
 }
-"""Which unit (counted up from the school) scopes a task kind, and which role may take it."""
+"""Which unit (counted up from the school) scopes a task kind, and which role may take it (the spot check's two kinds:
+as `task_assignment` says under the campaign's policy)."""
+
+SPOT_CHECKERS: dict[UnitLevel, tuple[Role, Role]] = {
+    UnitLevel.CITY: (Role.CITY_OFFICE, Role.CITY_EXPERT),  # 000: 市工程办…进行抽查
+    UnitLevel.COUNTY: (Role.COUNTY_OFFICE, Role.COUNTY_EXPERT),  # 002/003: 区教体局…按照不低于10％的比例抽查
+}
+"""The office that draws and the expert who checks, by the level the policy gives the spot check."""
+
+
+def task_assignment(kind: TaskKind, spot_check_by: UnitLevel) -> tuple[UnitLevel, Role]:
+    """The unit level and role of a task kind under a policy whose spot check is done at `spot_check_by`."""
+    if kind in (TaskKind.SPOT_CHECK_DRAW, TaskKind.SPOT_CHECK):
+        office, expert = SPOT_CHECKERS[UnitLevel(spot_check_by)]
+        return UnitLevel(spot_check_by), office if kind == TaskKind.SPOT_CHECK_DRAW else expert
+    return TASK_ASSIGNMENT[kind]

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from models.enums import SchoolState, TaskKind
+from models.enums import SchoolState, TaskKind, UnitLevel
 from models.errors import InvalidPolicy
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -150,6 +150,7 @@ class Policy(BaseModel):
     school_pass_score: float | None = Field(default=None, gt=0, le=100)
     school_excellent_cap: float | None = Field(default=None, gt=0, le=1)
     spot_check_ratio: float = Field(gt=0, le=1)
+    spot_check_by: Literal[UnitLevel.CITY, UnitLevel.COUNTY] = UnitLevel.CITY  # whose office draws, whose expert checks
     presenter_ratio: float | None = Field(default=None, gt=0, le=1)
     peer_review_before_submit: bool = False
     presenters_verified_to_pass: bool = False  # a doubtful or open presenter verification blocks the county's pass

@@ -1,22 +1,41 @@
-"""The city's spot-check draw as school moves: which locked schools are sampled, which skip it (pure)."""
+"""The spot-check draw (pure): which waiting locked schools are sampled for spot check and which go on to the
+province, reproducibly from a seed; a school an earlier draw decided is never drawn again."""
+from dataclasses import dataclass
+from typing import Any
+
 from models.enums import SchoolEvent
 from models.sampling import draw_sample, population_hash
-from models.transition import TransitionRequest
 
 
-def spot_check_requests(campaign: str, population: dict[str, list[str]], ratio: float, seed: int,
-                        actor: str) -> list[TransitionRequest]:
-    """The city's draw as moves (pure): ≥ `ratio` of each county's locked schools sampled for spot check, the rest
-    skip it; seed, roster hash and ratio recorded in each move, and a re-run of the same draw has the same keys."""
-    sample = draw_sample(population, ratio, seed)
-    return [
-        TransitionRequest(
-            campaign=campaign, county=county, school=code, actor=actor,
-            event=SchoolEvent.SAMPLE_FOR_SPOT_CHECK if code in sample[county] else SchoolEvent.SKIP_SPOT_CHECK,
-            payload={"sample_seed": seed, "population_hash": population_hash(codes), "ratio": ratio,
-                     "sampled": code in sample[county]},
-            command_key=f"{campaign}:sample:{population_hash(codes)}:{seed}:{code}",
-        )
-        for county, codes in sorted(population.items())
-        for code in sorted(codes)
-    ]
+@dataclass(frozen=True)
+class DrawnSchool:
+    """One school's share of a draw: sampled or not, whether an earlier draw decided it, and the move's payload."""
+
+    county: str
+    school: str
+    sampled: bool
+    earlier: bool
+    payload: dict[str, Any]
+
+    @property
+    def event(self) -> SchoolEvent:
+        """The move the draw asks for."""
+        return SchoolEvent.SAMPLE_FOR_SPOT_CHECK if self.sampled else SchoolEvent.SKIP_SPOT_CHECK
+
+
+def spot_check_draw(waiting: dict[str, list[str]], earlier: dict[str, bool], ratio: float,
+                    seed: int) -> list[DrawnSchool]:
+    """Per county, ≥ `ratio` of the waiting schools no earlier draw decided are sampled (at least one), the rest
+    skip the spot check; a school that locked again after a rectification keeps its earlier draw's outcome (a
+    sampled one is checked again, a skipped one goes on). Seed, population hash and ratio are in every payload."""
+    fresh = {county: sorted(c for c in codes if c not in earlier) for county, codes in waiting.items()}
+    sample = draw_sample({county: codes for county, codes in fresh.items() if codes}, ratio, seed)
+    drawn = []
+    for county, codes in sorted(waiting.items()):
+        digest = population_hash(fresh[county])
+        for code in sorted(codes):
+            sampled = earlier[code] if code in earlier else code in sample[county]
+            drawn.append(DrawnSchool(county, code, sampled, code in earlier, {
+                "sample_seed": seed, "population_hash": digest, "ratio": ratio, "sampled": sampled,
+                **({"earlier_draw": True} if code in earlier else {})}))
+    return drawn

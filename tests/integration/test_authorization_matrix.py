@@ -98,6 +98,8 @@ def expected_in_scope(endpoint: str, role: Role) -> int:
         return 409 if role in OFFICES else 403
     if endpoint == "units":  # the demo county's schools: for the county and everyone above it
         return 403 if role in SCHOOL_ROLES else 200
+    if endpoint == "spot-check-draw":  # yanzhou-2022 (003): the county office's; no school is locked yet
+        return 409 if role == Role.COUNTY_OFFICE else 403
     if endpoint in ("enrol", "roster-sync"):  # the offices at or above the campaign's region (the demo's city)
         return 200 if role == Role.CITY_OFFICE else 403
     if endpoint == "summary":  # 附件2: school management and the offices above
@@ -137,6 +139,8 @@ def call(http, endpoint, campaign, task_id, headers):
     if endpoint == "enrol":  # enrolled already: an allowed call changes nothing
         return http.post(f"/campaigns/{campaign}/schools", json={"schools": ["DEMO-X1-S001"]},
                          headers=headers).status_code
+    if endpoint == "spot-check-draw":
+        return http.post(f"/campaigns/{campaign}/spot-check-draws", json={"seed": 1}, headers=headers).status_code
     if endpoint == "roster-sync":
         return http.post(f"/campaigns/{campaign}/roster-sync", headers=headers).status_code
     if endpoint in ("deactivate", "activate"):
@@ -160,7 +164,7 @@ def call(http, endpoint, campaign, task_id, headers):
 
 
 ENDPOINTS = ["me", "my-year", "progress", "history", "teachers", "list", "task", "decision-missing", "summary", "reports", "schools",
-             "units", "campaigns", "campaign", "open-campaign", "enrol", "roster-sync", "deactivate", "activate", "choose", "submit",
+             "units", "campaigns", "campaign", "open-campaign", "enrol", "roster-sync", "spot-check-draw", "deactivate", "activate", "choose", "submit",
              "withdraw", "reassign", "claim", "complete", "bulk-complete"]
 OWN_STEPS = ("choose", "submit", "withdraw")  # a teacher's own steps: 404 for anyone not enrolled as a teacher
 PERSON = "DEMO-X1-S002-t001"  # deactivated and activated again by the offices above it
