@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 from prefect import flow
 
-from application import demo
-from flows.city_sampling import draw_city_sample
+from application import demo, spot_check_draws
+from flows.dispatch import dispatch_once
 from flows.grading import apply_grading_decisions
 from flows.transition import run_transition
 from infra.evidence import get_evidence_store
@@ -127,7 +127,8 @@ class DemoDriver:
         elif state is S.RECTIFYING:
             self._apply(school, E.FINISH_RECTIFICATION, admin, {"report": "已补齐校本研修实践活动记录"})
         elif state is S.SPOT_CHECK:
-            self._apply(school, E.PASS_SPOT_CHECK, "demo-city-expert", {"comment": "抽查合格"})
+            expert = f"demo-{Policy.model_validate(policy).spot_check_by}-expert"
+            self._apply(school, E.PASS_SPOT_CHECK, expert, {"comment": "抽查合格"})
         elif state is S.PROVINCE_AUDIT:
             self._apply(school, E.ACCEPT_BY_PROVINCE, "demo-province-auditor", {"comment": "审核通过"})
         else:
@@ -163,13 +164,21 @@ class DemoDriver:
         if committed(demo.confirm_grades, f"{school}-admin", campaign, school):  # the school confirms (two levels)
             self.run.timed("grading", apply_grading_decisions, campaign, school)
 
+    def _draw(self) -> None:
+        """The office the policy names draws the spot check; the dispatcher applies the queued moves."""
+        campaign = self.run.roster.campaign
+        office = committed(demo.spot_check_office, campaign)
+        committed(spot_check_draws.draw_spot_checks, office, campaign, self.seed)
+        while dispatch_once()["applied"]:
+            pass
+
     def drive(self) -> DemoRun:
         """Every school to lock, the city's draw, then spot checks and province audit to the end."""
         for school in self.run.roster.schools:
             while self.step(school):
                 pass
             self.progress(school)
-        self.run.timed("city sampling", draw_city_sample, self.run.roster.campaign, self.seed, "demo-city-office")
+        self.run.timed("spot-check draw", self._draw)
         for school in self.run.roster.schools:
             while self.step(school):
                 pass

@@ -21,7 +21,6 @@ from models.errors import EvidenceLocked, EvidenceMissing
 from models.evidence import Evidence
 from models.policy import load_preset
 from tasks.demo_setup import insert_demo_campaign
-from tasks.sampling import locked_schools_by_county
 from tests.integration.evidence_fixtures import evidence_store, s3_server  # noqa: F401  (fixtures)
 
 SCHOOL, COUNTY = "DEMO-X1-S001", "DEMO-C1-X1"
@@ -74,14 +73,14 @@ def held_at(enrolment_id: int):
 
 def test_locking_holds_every_version_and_only_then_counts_the_school_locked(store, campaign_code):
     enrolment = locked_school(campaign_code, store, 7)
-    assert locked_schools_by_county.fn(campaign_code) == {}  # locked, but nothing held yet
+    assert held_at(enrolment) is None  # locked, but nothing held yet: no draw takes it
     assert lock_school_evidence(enrolment, batch_size=3) is True
     evidence = rows(enrolment)
     assert all(e.held for e in evidence) and held_at(enrolment) is not None
     assert all(store.legal_hold(e.key, e.version_id) for e in evidence)
     with pytest.raises(EvidenceLocked):
         store.delete(evidence[0].key, evidence[0].version_id)
-    assert locked_schools_by_county.fn(campaign_code) == {COUNTY: [SCHOOL]}
+    assert held_at(enrolment) is not None
     assert lock_school_evidence(enrolment) is True  # a rerun is harmless
 
 
@@ -94,7 +93,7 @@ def test_a_failure_halfway_leaves_the_school_not_locked_and_a_rerun_finishes(sto
         lock_school_evidence(enrolment, batch_size=2)
     evidence = rows(enrolment)
     assert [e.held for e in evidence] == [True, True, True, True, False, False]  # the batches before it did their work
-    assert held_at(enrolment) is None and locked_schools_by_county.fn(campaign_code) == {}
+    assert held_at(enrolment) is None
     with session_scope() as session:  # the cause is fixed
         session.execute(update(Evidence).where(Evidence.id == broken.id).values(key=broken.key))
     assert lock_school_evidence(enrolment, batch_size=2) is True
